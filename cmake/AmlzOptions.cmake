@@ -1,0 +1,6 @@
+set(AMLZ_CUDA "AUTO" CACHE STRING "Build the CUDA evaluator: AUTO, ON or OFF")
+set_property(CACHE AMLZ_CUDA PROPERTY STRINGS AUTO ON OFF)
+option(AMLZ_BUILD_TESTS "Build the GoogleTest suite" ${PROJECT_IS_TOP_LEVEL})
+option(AMLZ_BUILD_BENCH "Build the Google Benchmark micro-benchmarks (needs libbenchmark)" OFF)
+option(AMLZ_CUDA_SYNC_CHECK "Synchronize after every kernel launch to pin down asynchronous faults" OFF)
+option(AMLZ_NATIVE "Tune host code for this machine (-march=native)" OFF)

@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
+// Combining per-task fitnesses into one (spec §6).
+#pragma once
+#include <vector>
+
+namespace amlz {
+
+enum class Combination { Mean, Median };
+
+// Mean, or the UPPER median (element n/2 after sorting; no averaging for even n), as the original.
+double combine_fitness(std::vector<double> per_task, Combination mode);
+const char* combination_name(Combination c);
+
+}  // namespace amlz

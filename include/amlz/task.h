@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: Apache-2.0
+// Tasks (spec §5): what a task set is made of, and the materialised data, stored once as flat float arrays ready
+// for upload to a GPU.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace amlz {
+
+enum class TaskType : uint8_t {
+  Linear,         // y = w.x, w and x ~ N(0,1)
+  Affine,         // y = w.x + b (the paper's Fig. 4 "affine" tasks)
+  NnTeacher,      // y = u . relu(W x), a random 2-layer teacher net with rows/entries 0 and 2 zeroed
+  UnitFixed,      // explicit examples from the config
+  UnitZeros,      // features and labels 0
+  UnitOnes,       // features and labels 1
+  UnitIncrement,  // k-th example = k * increment everywhere (restarts at 0 for validation)
+};
+enum class EvalType : uint8_t { RmsError = 0, Accuracy = 1 };
+
+const char* task_type_name(TaskType t);  // config spelling: "linear", "affine", "nn_teacher", ...
+const char* eval_type_name(EvalType e);  // "rms", "accuracy"
+
+// One homogeneous group of tasks, as a config file describes it (the original's TaskSpec).
+struct TaskSpec {
+  TaskType type = TaskType::Linear;
+  int features = 4;    // F: 2, 4, 8, 16 or 32
+  int num_tasks = 1;
+  int num_train = 100;  // examples per epoch
+  int num_epochs = 1;
+  int num_valid = 100;
+  EvalType eval = EvalType::RmsError;
+  std::vector<uint32_t> param_seeds;  // empty: the original's default list (spec §5.2)
+  std::vector<uint32_t> data_seeds;
+  float increment = 1.0f;  // UnitIncrement
+  // UnitFixed: F values per example, one label per example.
+  std::vector<float> train_features, train_labels, valid_features, valid_labels;
+};
+
+// A materialised task. Features are row-major [example][F].
+struct Task {
+  uint32_t index = 0;  // position in its task set; keys random ops and FEC hashes
+  TaskType type = TaskType::Linear;
+  EvalType eval = EvalType::RmsError;
+  int features = 0;
+  int n_train = 0;  // per epoch
+  int n_epochs = 1;
+  int n_valid = 0;
+  uint32_t param_seed = 0, data_seed = 0;
+  std::vector<float> train_x, train_y, valid_x, valid_y;
+  std::vector<uint32_t> epoch_order;  // n_epochs * n_train example indices; epoch 0 is data order
+
+  uint32_t max_train_steps() const { return static_cast<uint32_t>(n_train) * static_cast<uint32_t>(n_epochs); }
+};
+
+// The tasks of one role (search, select or final). `id` is unique per materialisation, so a GPU evaluator knows
+// when it must upload again.
+struct TaskSet {
+  std::vector<Task> tasks;
+  uint64_t id = 0;
+  int features() const { return tasks.empty() ? 0 : tasks.front().features; }
+  size_t size() const { return tasks.size(); }
+};
+
+// Checks a spec (F in {2,4,8,16,32}, counts > 0, sizes of explicit data); throws ConfigError naming `where`.
+void validate(const TaskSpec& spec, const std::string& where);
+
+// Builds the data. Deterministic across machines: all randomness is the project's own counter-based generator.
+TaskSet make_task_set(const TaskSpec& spec);
+
+}  // namespace amlz

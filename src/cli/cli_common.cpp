@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cli/cli_common.h"
+
+#include <cstdio>
+#include <iostream>
+
+#include "amlz/error.h"
+
+namespace amlz::cli {
+
+int run_app(CLI::App& app, int argc, const char* const* argv, const std::function<int()>& body) {
+  const std::string name = app.get_name();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << name << ": error: " << e.what() << "\nRun '" << name << " --help' for the options.\n";
+    return kExitBadInput;
+  } catch (const Error& e) {
+    std::cerr << name << ": error: " << e.what() << "\n";
+    return kExitBadInput;
+  }
+  try {
+    return body();
+  } catch (const Error& e) {
+    std::cerr << name << ": error: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << name << ": internal error: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
+
+std::unique_ptr<Evaluator> make_configured_evaluator(const Config& config, Precision precision, bool announce) {
+  const Backend b = resolve_backend(config.backend);
+  EvaluatorOptions o;
+  o.cpu_threads = config.threads;
+  o.cpu_precision = precision;
+  auto ev = make_evaluator(b, o);
+  if (announce) {
+    std::cerr << "backend: " << ev->describe();
+    if (config.backend == "auto")
+      std::cerr << (b == Backend::Cuda ? " (auto: a CUDA device is present)"
+                                       : " (auto: " + cuda_unavailable_reason() + ")");
+    std::cerr << "\n";
+  }
+  return ev;
+}
+
+std::string format_si(double x) {
+  const char* suffix[] = {"", "k", "M", "G", "T", "P"};
+  int i = 0;
+  while (x >= 1000.0 && i < 5) {
+    x /= 1000.0;
+    ++i;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, i == 0 ? "%.0f%s" : "%.2f%s", x, suffix[i]);
+  return buf;
+}
+
+}  // namespace amlz::cli

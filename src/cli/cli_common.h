@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: Apache-2.0
+// What every `amlz` command shares: error handling and exit codes, loading configs and choosing a backend.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "amlz/backend.h"
+#include "amlz/config.h"
+
+namespace amlz::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;   // a bug or an unexpected system failure
+inline constexpr int kExitBadInput = 2;  // bad flags, config, algorithm text or data
+
+// Parses argv into `app` and runs `body`. Parse errors, amlz::Error (bad input) and CLI11 errors print one clear
+// message and return kExitBadInput; --help returns 0; anything else is an internal error (kExitFailure).
+int run_app(CLI::App& app, int argc, const char* const* argv, const std::function<int()>& body);
+
+// The evaluator for config.backend; says on stderr which backend `auto` chose.
+std::unique_ptr<Evaluator> make_configured_evaluator(const Config& config, Precision precision = Precision::Float32,
+                                                     bool announce = true);
+
+// Human-readable duration / counts for progress lines.
+std::string format_si(double x);  // 1.2e+07 -> "12.0M"
+
+}  // namespace amlz::cli

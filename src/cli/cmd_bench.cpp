@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: Apache-2.0
+// `amlz bench`: evaluator throughput per workload and backend, one JSON line each plus a readable table.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+
+#include "amlz/backend.h"
+#include "amlz/error.h"
+#include "bench_workloads.h"
+#include "cli/cli_common.h"
+#include "cli/commands.h"
+#include "cli/search_bench.h"
+
+namespace amlz::cli {
+namespace {
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+}  // namespace
+
+int cmd_bench(int argc, const char* const* argv) {
+  CLI::App app{"Measure evaluator throughput (train steps/s, evaluations/s, instructions/s) on every available "
+               "backend. Prints one JSON line per workload and backend on stdout, a table on stderr.",
+               "amlz bench"};
+  std::string workloads = "demo,seed_nn,paper", backends = "all", cpu_threads = "1,0", out,
+              search_config = "configs/linear_regression.toml";
+  int repeats = 3, cpu_programs = 0, gpu_programs = 0, search_seeds = 3;
+  bool quick = false;
+  app.add_option("--workloads", workloads, "comma list of: demo, seed_nn, paper, search");
+  app.add_option("--backends", backends, "comma list of cpu, cuda, or all (those available)");
+  app.add_option("--cpu-threads", cpu_threads, "CPU thread counts to measure, comma list (0 = all cores)");
+  app.add_option("--repeats", repeats, "timed repeats per measurement (median reported)")->check(CLI::PositiveNumber);
+  app.add_option("--cpu-programs", cpu_programs, "programs per CPU batch (default per workload)");
+  app.add_option("--gpu-programs", gpu_programs, "programs per GPU batch (default per workload)");
+  app.add_option("--search-seeds", search_seeds, "seeds for the whole-search workload");
+  app.add_option("--search-config", search_config, "config of the whole-search workload");
+  app.add_option("--out", out, "also append the JSON lines to this file");
+  app.add_flag("--quick", quick, "small batches: a smoke run, not a measurement");
+  return run_app(app, argc, argv, [&] {
+    std::vector<BenchRun> runs;
+    const std::vector<Backend> available = available_backends();
+    for (const std::string& b : split(backends == "all" ? "cpu,cuda" : backends)) {
+      if (b == "cpu") {
+        for (const std::string& t : split(cpu_threads)) runs.push_back({Backend::Cpu, std::stoi(t)});
+      } else if (b == "cuda") {
+        if (std::find(available.begin(), available.end(), Backend::Cuda) != available.end())
+          runs.push_back({Backend::Cuda, 0});
+        else if (backends != "all")
+          throw Error("--backends cuda: " + cuda_unavailable_reason());
+        else
+          std::cerr << "bench: skipping cuda (" << cuda_unavailable_reason() << ")\n";
+      } else {
+        throw ConfigError("--backends: unknown backend '" + b + "'");
+      }
+    }
+    std::optional<std::ofstream> file;
+    if (!out.empty()) {
+      file.emplace(out, std::ios::app);
+      if (!*file) throw Error("cannot write '" + out + "'");
+    }
+    auto emit = [&](const std::string& line) {
+      std::cout << line << std::endl;
+      if (file) *file << line << std::endl;
+    };
+    std::fprintf(stderr, "%-14s %-34s %12s %12s %12s %9s\n", "workload", "backend", "steps/s", "evals/s", "instr/s",
+                 "seconds");
+
+    for (const std::string& name : split(workloads)) {
+      if (name == "search") {
+        run_search_bench(runs, search_config, search_seeds, emit);
+        continue;
+      }
+      if (name != "demo" && name != "seed_nn" && name != "paper")
+        throw ConfigError("--workloads: unknown workload '" + name + "'");
+      const std::vector<int> features = name == "seed_nn" ? std::vector<int>{4, 8, 16} : std::vector<int>{0};
+      for (int f : features) {
+        double cpu_rate = 0;  // the last CPU run's steps/s, for the GPU/CPU ratio
+        for (const BenchRun& run : runs) {
+          const bool gpu = run.backend == Backend::Cuda;
+          int n = gpu ? gpu_programs : cpu_programs;
+          if (n == 0) {
+            if (name == "demo") n = gpu ? 20000 : 2000;
+            else if (name == "seed_nn") n = gpu ? 4096 : (f >= 16 ? 8 : 16);
+            else n = gpu ? 2048 : 8;
+            if (quick) n = std::max(1, n / 8);
+          }
+          const bench::Workload w = name == "demo"      ? bench::demo_workload(n)
+                                    : name == "seed_nn" ? bench::seed_nn_workload(f, n)
+                                                        : bench::paper_scale_workload(n);
+          EvaluatorOptions o;
+          o.cpu_threads = run.threads;
+          auto ev = make_evaluator(run.backend, o);
+          const bench::Measurement m = bench::measure(*ev, w, quick ? 1 : repeats);
+          JsonObject j = bench::to_json(w, *ev, m, gpu ? 0 : run.threads);
+          const double rate = m.train_steps / m.seconds;
+          if (gpu && cpu_rate > 0) j.add("gpu_cpu_ratio", rate / cpu_rate);
+          if (!gpu) cpu_rate = rate;
+          emit(j.str());
+          std::fprintf(stderr, "%-14s %-34s %12.3g %12.3g %12.3g %9.3f\n", w.name.c_str(), ev->describe().c_str(), rate,
+                       m.evaluations / m.seconds, m.instructions / m.seconds, m.seconds);
+        }
+      }
+    }
+    return kExitOk;
+  });
+}
+
+}  // namespace amlz::cli

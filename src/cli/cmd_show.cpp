@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: Apache-2.0
+// `amlz show FILE`: validate an algorithm file and print it in canonical form, with what the compiler keeps.
+#include <iostream>
+
+#include "amlz/algorithm_text.h"
+#include "amlz/compile.h"
+#include "amlz/error.h"
+#include "cli/cli_common.h"
+#include "cli/commands.h"
+#include "cli/config_options.h"
+#include "cli/toml_reader.h"
+
+namespace amlz::cli {
+
+int cmd_show(int argc, const char* const* argv) {
+  CLI::App app{"Validate an algorithm file and pretty-print it.", "amlz show"};
+  std::string file;
+  bool bytecode = false;
+  app.add_option("file", file, "algorithm text file (our format, or a log of the original ending in its algorithm)")
+      ->required();
+  app.add_flag("--bytecode", bytecode, "also print the compiled bytecode (dead code removed, addresses compacted)");
+  Config config;
+  ConfigOptions options(app, config, find_config_path(argc, argv));
+  return run_app(app, argc, argv, [&] {
+    const bool with_config = app.get_config_ptr()->count() > 0;
+    if (with_config) options.finish(ConfigUse::Evaluate);
+    const Algorithm a = read_algorithm_file(file);
+    if (with_config) check_fits(a, config.memory);
+    const Program p = compile(a);
+    std::cout << to_text(a);
+    std::cout << "# " << a.setup.size() << " setup, " << a.predict.size() << " predict, " << a.learn.size()
+              << " learn instructions; " << (p.code.size()) << " live after dead-code removal\n";
+    if (with_config)
+      std::cout << "# fits the config's memory (" << config.memory.scalars << " scalars, " << config.memory.vectors
+                << " vectors, " << config.memory.matrices << " matrices)\n";
+    if (bytecode) std::cout << disassemble(p);
+    return kExitOk;
+  });
+}
+
+}  // namespace amlz::cli

@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: Apache-2.0
+// One list of config keys (visit_config) drives both the CLI11 binding and the TOML writer.
+#include "cli/config_options.h"
+
+#include <algorithm>
+#include <charconv>
+#include <sstream>
+
+#include "amlz/algorithm_text.h"
+#include "amlz/error.h"
+#include "cli/toml_reader.h"
+
+namespace amlz::cli {
+namespace {
+
+template <class E>
+using Names = std::vector<std::pair<std::string, E>>;
+
+const Names<TaskType>& task_type_names() {
+  static const Names<TaskType> n = {{"linear", TaskType::Linear},          {"affine", TaskType::Affine},
+                                    {"nn_teacher", TaskType::NnTeacher},  {"unit_fixed", TaskType::UnitFixed},
+                                    {"unit_zeros", TaskType::UnitZeros},  {"unit_ones", TaskType::UnitOnes},
+                                    {"unit_increment", TaskType::UnitIncrement}};
+  return n;
+}
+const Names<EvalType>& eval_type_names() {
+  static const Names<EvalType> n = {{"rms", EvalType::RmsError}, {"accuracy", EvalType::Accuracy}};
+  return n;
+}
+const Names<Combination>& combination_names() {
+  static const Names<Combination> n = {{"mean", Combination::Mean}, {"median", Combination::Median}};
+  return n;
+}
+const Names<SearchKind>& search_names() {
+  static const Names<SearchKind> n = {{"evolution", SearchKind::Evolution}, {"random", SearchKind::Random}};
+  return n;
+}
+const Names<InitialAlgorithm>& initial_names() {
+  static const Names<InitialAlgorithm> n = [] {
+    Names<InitialAlgorithm> v;
+    for (InitialAlgorithm a : {InitialAlgorithm::NoOp, InitialAlgorithm::Random, InitialAlgorithm::Linear,
+                               InitialAlgorithm::NeuralNet, InitialAlgorithm::DamagedNeuralNet})
+      v.emplace_back(initial_algorithm_name(a), a);
+    return v;
+  }();
+  return n;
+}
+
+// The keys of one task section. The copy functions let select/final inherit what they do not set.
+#define AMLZ_TASK_COPY(member) \
+  v.task_copy(section, [](const TaskSpec& from, TaskSpec& to) { to.member = from.member; })
+#define AMLZ_TASK_KEY(key, help, member)                                         \
+  v.value(section, key, help, [acc](Config& c) -> auto& { return acc(c).member; }); \
+  AMLZ_TASK_COPY(member)
+#define AMLZ_TASK_CHOICE(key, help, member, names)                                        \
+  v.choice(section, key, help, [acc](Config& c) -> auto& { return acc(c).member; }, names); \
+  AMLZ_TASK_COPY(member)
+
+template <class V, class Acc>
+void visit_task_spec(V& v, const std::string& section, Acc acc) {
+  AMLZ_TASK_CHOICE("type", "task type", type, task_type_names());
+  AMLZ_TASK_KEY("features", "feature size F: 2, 4, 8, 16 or 32", features);
+  AMLZ_TASK_KEY("num_tasks", "number of tasks", num_tasks);
+  AMLZ_TASK_KEY("num_train", "training examples per epoch", num_train);
+  AMLZ_TASK_KEY("num_epochs", "training epochs", num_epochs);
+  AMLZ_TASK_KEY("num_valid", "validation examples", num_valid);
+  AMLZ_TASK_CHOICE("eval", "scoring: rms for regression, accuracy for 0/1 labels", eval, eval_type_names());
+  AMLZ_TASK_KEY("param_seeds", "seeds of the task parameters (default: the original's list)", param_seeds);
+  AMLZ_TASK_KEY("data_seeds", "seeds of the task data (default: the original's list)", data_seeds);
+  AMLZ_TASK_KEY("increment", "unit_increment: step between examples", increment);
+  AMLZ_TASK_KEY("train_features", "unit_fixed: F values per training example", train_features);
+  AMLZ_TASK_KEY("train_labels", "unit_fixed: one label per training example", train_labels);
+  AMLZ_TASK_KEY("valid_features", "unit_fixed: F values per validation example", valid_features);
+  AMLZ_TASK_KEY("valid_labels", "unit_fixed: one label per validation example", valid_labels);
+}
+#undef AMLZ_TASK_KEY
+#undef AMLZ_TASK_CHOICE
+#undef AMLZ_TASK_COPY
+
+#define AMLZ_KEY(method, section, key, help, field) \
+  v.method(section, key, help, [](Config& c) -> auto& { return c.field; })
+#define AMLZ_CHOICE(section, key, help, field, names) \
+  v.choice(section, key, help, [](Config& c) -> auto& { return c.field; }, names)
+
+template <class V>
+void visit_config(V& v) {
+  AMLZ_KEY(value, "", "seed", "run seed (0: from the clock)", seed);
+  AMLZ_KEY(value, "", "backend", "auto, cpu or cuda", backend);
+  AMLZ_KEY(value, "", "threads", "CPU evaluator threads (0: all cores)", threads);
+  AMLZ_KEY(value, "", "out", "run directory (default runs/<time>-<seed>)", out);
+  AMLZ_KEY(value, "", "max_seconds", "stop searching after this many seconds (0: no limit)", max_seconds);
+
+  AMLZ_KEY(value, "memory", "scalars", "scalar addresses (s0 = label, s1 = prediction)", memory.scalars);
+  AMLZ_KEY(value, "memory", "vectors", "vector addresses (v0 = features)", memory.vectors);
+  AMLZ_KEY(value, "memory", "matrices", "matrix addresses", memory.matrices);
+
+  visit_task_spec(v, "search_tasks", [](Config& c) -> TaskSpec& { return c.search_tasks; });
+  visit_task_spec(v, "select_tasks", [](Config& c) -> TaskSpec& { return c.select_tasks; });
+  visit_task_spec(v, "final_tasks", [](Config& c) -> TaskSpec& { return c.final_tasks; });
+
+  AMLZ_KEY(value, "evaluation", "max_abs_error", "stop an evaluation when |error| exceeds this", max_abs_error);
+  AMLZ_CHOICE("evaluation", "combination", "how task fitnesses combine", combination,
+           combination_names());
+
+  AMLZ_CHOICE("algorithm", "initial", "initial population",
+           algorithm.initial, initial_names());
+  AMLZ_KEY(ops, "algorithm", "setup_ops", "ops allowed in Setup", algorithm.ops[0]);
+  AMLZ_KEY(ops, "algorithm", "predict_ops", "ops allowed in Predict", algorithm.ops[1]);
+  AMLZ_KEY(ops, "algorithm", "learn_ops", "ops allowed in Learn", algorithm.ops[2]);
+  AMLZ_KEY(value, "algorithm", "setup_size", "initial Setup size", algorithm.init_sizes.setup);
+  AMLZ_KEY(value, "algorithm", "predict_size", "initial Predict size", algorithm.init_sizes.predict);
+  AMLZ_KEY(value, "algorithm", "learn_size", "initial Learn size", algorithm.init_sizes.learn);
+  AMLZ_KEY(value, "algorithm", "setup_min_size", "smallest Setup removal leaves", algorithm.min_sizes.setup);
+  AMLZ_KEY(value, "algorithm", "predict_min_size", "smallest Predict", algorithm.min_sizes.predict);
+  AMLZ_KEY(value, "algorithm", "learn_min_size", "smallest Learn", algorithm.min_sizes.learn);
+  AMLZ_KEY(value, "algorithm", "setup_max_size", "insertion stops at this - 1 (0: unbounded)", algorithm.max_sizes.setup);
+  AMLZ_KEY(value, "algorithm", "predict_max_size", "as setup_max_size", algorithm.max_sizes.predict);
+  AMLZ_KEY(value, "algorithm", "learn_max_size", "as setup_max_size", algorithm.max_sizes.learn);
+
+  AMLZ_CHOICE("evolution", "search", "regularized evolution, or random search (every child fresh)", evolution.search,
+           search_names());
+  AMLZ_KEY(value, "evolution", "population_size", "population P", evolution.population_size);
+  AMLZ_KEY(value, "evolution", "tournament_size", "tournament T (drawn with replacement)", evolution.tournament_size);
+  AMLZ_KEY(value, "evolution", "mutate_prob", "probability a child is mutated", evolution.mutate_prob);
+  AMLZ_KEY(mutations, "evolution", "mutations", "mutation types drawn uniformly", evolution.mutations);
+  AMLZ_KEY(value, "evolution", "batch_size", "children evaluated together (0: automatic)", evolution.batch_size);
+  AMLZ_KEY(value, "evolution", "max_train_steps", "training-step budget per experiment", evolution.max_train_steps);
+  AMLZ_KEY(value, "evolution", "progress_every", "individuals between progress lines", evolution.progress_every);
+
+  AMLZ_KEY(value, "fec", "enabled", "functional equivalence cache", fec.enabled);
+  AMLZ_KEY(value, "fec", "num_train", "training steps of the fingerprint", fec.num_train);
+  AMLZ_KEY(value, "fec", "num_valid", "validation steps of the fingerprint", fec.num_valid);
+  AMLZ_KEY(value, "fec", "cache_size", "LRU cache entries", fec.cache_size);
+  AMLZ_KEY(value, "fec", "forget_every", "drop an entry after this many hits (0: never)", fec.forget_every);
+
+  AMLZ_KEY(value, "train_budget", "enabled", "reject candidates much costlier than the baseline", train_budget.enabled);
+  AMLZ_CHOICE("train_budget", "baseline", "baseline algorithm", train_budget.baseline, initial_names());
+  AMLZ_KEY(value, "train_budget", "threshold_factor", "allowed cost relative to the baseline",
+           train_budget.threshold_factor);
+
+  AMLZ_KEY(value, "experiment", "max_experiments", "experiments to run (0: until sufficient_fitness)",
+           experiment.max_experiments);
+  AMLZ_KEY(value, "experiment", "randomize_task_seeds", "re-draw search/select task seeds every experiment",
+           experiment.randomize_task_seeds);
+  AMLZ_KEY(value, "experiment", "sufficient_fitness", "stop once a select fitness exceeds this",
+           experiment.sufficient_fitness);
+}
+#undef AMLZ_KEY
+#undef AMLZ_CHOICE
+
+template <class T>
+struct is_vector : std::false_type {};
+template <class T>
+struct is_vector<std::vector<T>> : std::true_type {};
+
+std::string key_name(const std::string& section, const char* key) {
+  return section.empty() ? key : section + "." + key;
+}
+
+}  // namespace
+
+// Adds each key as a CLI11 option bound to its field.
+struct Binder {
+  ConfigOptions& self;
+  CLI::Option* last = nullptr;
+
+  template <class Acc>
+  void value(const std::string& section, const char* key, const char* help, Acc acc) {
+    using Field = std::decay_t<decltype(acc(self.config_))>;
+    if constexpr (is_vector<Field>::value) {
+      Field* field = &acc(self.config_);
+      const std::string name = key_name(section, key);
+      last = list_option(name, help, [field, name](const std::vector<std::string>& values) {
+        field->clear();
+        for (const std::string& s : values) {
+          typename Field::value_type x{};
+          if (!CLI::detail::lexical_cast(s, x)) throw CLI::ConversionError(name, s);
+          field->push_back(x);
+        }
+      });
+    } else {
+      last = self.app_.add_option(flag_names(section, key), acc(self.config_), help);
+    }
+  }
+  // Top-level keys also answer to their hyphenated spelling on the command line (--max-seconds).
+  static std::string flag_names(const std::string& section, const char* key) {
+    std::string names = "--" + key_name(section, key);
+    if (section.empty() && names.find('_') != std::string::npos) {
+      std::string hyphen = names;
+      std::replace(hyphen.begin(), hyphen.end(), '_', '-');
+      names += "," + hyphen;
+    }
+    return names;
+  }
+  // A list option. An empty TOML array reaches us as the single kEmptyListMarker, so
+  // `key = []` reads back as an empty list rather than "not given".
+  CLI::Option* list_option(const std::string& name, const char* help,
+                           std::function<void(const std::vector<std::string>&)> set) {
+    return self.app_.add_option_function<std::vector<std::string>>(
+        "--" + name,
+        [set](const std::vector<std::string>& values) {
+          set(values.size() == 1 && values[0] == kEmptyListMarker ? std::vector<std::string>{} : values);
+        },
+        help);
+  }
+  template <class Acc, class E>
+  void choice(const std::string& section, const char* key, const char* help, Acc acc, const Names<E>& names) {
+    E* field = &acc(self.config_);
+    const std::string name = key_name(section, key);
+    std::string allowed;
+    for (const auto& n : names) allowed += (allowed.empty() ? "" : ", ") + n.first;
+    last = self.app_
+               .add_option_function<std::string>(
+                   "--" + name,
+                   [field, name, names, allowed](const std::string& value) {
+                     for (const auto& n : names)
+                       if (CLI::detail::to_lower(value) == n.first) {
+                         *field = n.second;
+                         return;
+                       }
+                     throw CLI::ValidationError(name, "'" + value + "' is not one of: " + allowed);
+                   },
+                   std::string(help) + " (" + allowed + ")")
+               ->type_name("NAME");
+  }
+  template <class Acc>
+  void ops(const std::string& section, const char* key, const char* help, Acc acc) {
+    std::vector<Op>* field = &acc(self.config_);
+    const std::string name = key_name(section, key);
+    last = list_option(name, help, [field, name](const std::vector<std::string>& values) {
+      field->clear();
+      for (const std::string& s : values) {
+        const auto op = op_from_name(s);
+        if (!op) throw CLI::ValidationError(name, "unknown op '" + s + "' (`amlz ops` lists them)");
+        field->push_back(*op);
+      }
+    });
+  }
+  template <class Acc>
+  void mutations(const std::string& section, const char* key, const char* help, Acc acc) {
+    std::vector<MutationType>* field = &acc(self.config_);
+    const std::string name = key_name(section, key);
+    last = list_option(name, help, [field, name](const std::vector<std::string>& values) {
+      field->clear();
+      for (const std::string& s : values) {
+        const auto m = mutation_from_name(s);
+        if (!m)
+          throw CLI::ValidationError(name, "unknown mutation '" + s +
+                                               "' (alter_param, randomize_instruction, randomize_component, identity, "
+                                               "insert_instruction, remove_instruction, trade_instruction, "
+                                               "randomize_algorithm)");
+        field->push_back(*m);
+      }
+    });
+  }
+  void task_copy(const std::string& section, void (*copy)(const TaskSpec&, TaskSpec&)) {
+    self.task_keys_[section].push_back({last, copy});
+  }
+};
+
+ConfigOptions::ConfigOptions(CLI::App& app, Config& config, const std::string& config_path)
+    : app_(app), config_(config) {
+  app_.set_config("--config", "", "TOML config file (configs/*.toml); flags override its values");
+  app_.config_formatter(std::make_shared<TomlReader>(&app_, config_path));
+  Binder binder{*this};
+  visit_config(binder);
+}
+
+void ConfigOptions::finish(ConfigUse use) {
+  auto inherit = [&](const std::string& section, const TaskSpec& from, TaskSpec& to) {
+    for (const TaskKey& k : task_keys_[section])
+      if (k.option->count() == 0) k.copy(from, to);
+  };
+  inherit("select_tasks", config_.search_tasks, config_.select_tasks);
+  inherit("final_tasks", config_.select_tasks, config_.final_tasks);
+  validate(config_, use);
+}
+
+namespace {
+
+std::string quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+std::string toml_value(const std::string& s) { return quote(s); }
+std::string toml_value(bool b) { return b ? "true" : "false"; }
+std::string toml_value(float f) { return format_float(f); }
+std::string toml_value(double d) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, d);
+  return std::string(buf, r.ptr);
+}
+template <class I, std::enable_if_t<std::is_integral_v<I>, int> = 0>
+std::string toml_value(I i) {
+  return std::to_string(i);
+}
+template <class T>
+std::string toml_value(const std::vector<T>& v) {
+  std::string out = "[";
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + toml_value(v[i]);
+  return out + "]";
+}
+
+// Writes each key's current value under its section.
+struct Writer {
+  Config& config;
+  std::vector<std::pair<std::string, std::string>> sections;  // section -> lines, in first-seen order
+
+  void line(const std::string& section, const char* key, const std::string& value) {
+    if (sections.empty() || sections.back().first != section) sections.emplace_back(section, "");
+    sections.back().second += std::string(key) + " = " + value + "\n";
+  }
+  template <class Acc>
+  void value(const std::string& section, const char* key, const char*, Acc acc) {
+    line(section, key, toml_value(acc(config)));
+  }
+  template <class Acc, class E>
+  void choice(const std::string& section, const char* key, const char*, Acc acc, const Names<E>& names) {
+    for (const auto& [name, e] : names)
+      if (e == acc(config)) line(section, key, quote(name));
+  }
+  template <class Acc>
+  void ops(const std::string& section, const char* key, const char*, Acc acc) {
+    std::vector<std::string> names;
+    for (Op op : acc(config)) names.push_back(op_name(op));
+    line(section, key, toml_value(names));
+  }
+  template <class Acc>
+  void mutations(const std::string& section, const char* key, const char*, Acc acc) {
+    std::vector<std::string> names;
+    for (MutationType m : acc(config)) names.push_back(mutation_name(m));
+    line(section, key, toml_value(names));
+  }
+  void task_copy(const std::string&, void (*)(const TaskSpec&, TaskSpec&)) {}
+};
+
+}  // namespace
+
+std::string to_toml(const Config& config) {
+  Config copy = config;
+  Writer w{copy, {}};
+  visit_config(w);
+  std::ostringstream os;
+  os << "# amlz effective configuration: `amlz search --config <this file>` repeats the run.\n";
+  for (const auto& [section, lines] : w.sections) {
+    if (!section.empty()) os << "\n[" << section << "]\n";
+    os << lines;
+  }
+  return os.str();
+}
+
+}  // namespace amlz::cli

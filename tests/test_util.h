@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+// Helpers shared by the test binaries: building tasks and algorithms and evaluating them in one call.
+#pragma once
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "amlz/algorithm_text.h"
+#include "amlz/compile.h"
+#include "amlz/cpu_evaluator.h"
+#include "amlz/evaluator.h"
+#include "amlz/fitness.h"
+#include "amlz/generator.h"
+#include "amlz/task.h"
+
+namespace amlz::test {
+
+inline Algorithm parse(const std::string& text) { return parse_algorithm(text, "test"); }
+
+inline TaskSpec regression_spec(TaskType type, int features, int num_tasks, int num_train, int num_valid) {
+  TaskSpec s;
+  s.type = type;
+  s.features = features;
+  s.num_tasks = num_tasks;
+  s.num_train = num_train;
+  s.num_valid = num_valid;
+  return s;
+}
+
+// A unit_fixed task from explicit examples (F values per example).
+inline TaskSpec fixed_spec(int features, std::vector<float> train_x, std::vector<float> train_y,
+                           std::vector<float> valid_x, std::vector<float> valid_y,
+                           EvalType eval = EvalType::RmsError) {
+  TaskSpec s;
+  s.type = TaskType::UnitFixed;
+  s.features = features;
+  s.eval = eval;
+  s.train_features = std::move(train_x);
+  s.train_labels = std::move(train_y);
+  s.valid_features = std::move(valid_x);
+  s.valid_labels = std::move(valid_y);
+  return s;
+}
+
+struct EvalSetup {
+  Precision precision = Precision::Float32;
+  EvalRequest request{};
+  CompileOptions compile{};
+  uint32_t eval_seed = 1;
+  int threads = 1;
+};
+
+// Per-task results of one algorithm on every task of the set (full train and validation sizes).
+inline std::vector<TaskResult> evaluate(const Algorithm& a, const TaskSet& tasks, const EvalSetup& setup = {}) {
+  const Program p = compile(a, setup.compile);
+  if (auto problem = verify(p)) ADD_FAILURE() << "program fails verification: " << *problem;
+  ProgramBatch batch;
+  batch.add(p, setup.eval_seed);
+  auto ev = make_cpu_evaluator({setup.threads, setup.precision});
+  return ev->evaluate(batch, tasks, full_work_items(1, tasks), setup.request);
+}
+
+inline double mean_fitness(const std::vector<TaskResult>& results) {
+  std::vector<double> f;
+  for (const TaskResult& r : results) f.push_back(r.fitness);
+  return combine_fitness(f, Combination::Mean);
+}
+
+inline double fitness(const Algorithm& a, const TaskSpec& spec, const EvalSetup& setup = {}) {
+  return mean_fitness(evaluate(a, make_task_set(spec), setup));
+}
+
+// Every op in every component.
+inline OpLists all_ops() {
+  std::vector<Op> ops;
+  for (const OpInfo& info : kOpTable) ops.push_back(info.op);
+  return {ops, ops, ops};
+}
+
+}  // namespace amlz::test
