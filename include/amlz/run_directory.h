@@ -4,7 +4,9 @@
 // files go through a temporary and a rename, and progress.csv is flushed line by line, so an interrupted run
 // leaves a readable directory.
 #pragma once
+#include <chrono>
 #include <fstream>
+#include <vector>
 #include <string>
 
 #include "amlz/algorithm.h"
@@ -23,7 +25,8 @@ class RunDirectory {
   void write(const std::string& name, const std::string& content) const;  // atomically
   void append_progress(int experiment, const SearchProgress& p);
   void write_best(const Algorithm& a, const std::string& note) const;
-  // An SVG line chart of best and mean fitness against individuals, from progress.csv's rows so far.
+  // An SVG line chart of best and mean fitness against individuals, from progress.csv's rows so far. Written
+  // every few seconds by append_progress(); call it once more when the run ends.
   void write_plot() const;
 
  private:
@@ -34,6 +37,8 @@ class RunDirectory {
   std::string path_;
   std::ofstream progress_;
   std::vector<Row> rows_;
+  double experiment_base_ = 0;  // individuals of the experiments before the current one
+  std::chrono::steady_clock::time_point last_plot_{};
 };
 
 // runs/<date>-<time>-seed<seed>

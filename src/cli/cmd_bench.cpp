@@ -87,9 +87,10 @@ int cmd_bench(int argc, const char* const* argv) {
           const bool gpu = run.backend == Backend::Cuda;
           int n = gpu ? gpu_programs : cpu_programs;
           if (n == 0) {
-            if (name == "demo") n = gpu ? 20000 : 2000;
-            else if (name == "seed_nn") n = gpu ? 4096 : (f >= 16 ? 8 : 16);
-            else n = gpu ? 2048 : 8;
+            // Enough work that one CPU measurement takes ~0.1 s per thread, and thousands of candidates for a GPU.
+            if (name == "demo") n = gpu ? 20000 : 8000;
+            else if (name == "seed_nn") n = gpu ? 4096 : (f >= 16 ? 32 : 64);
+            else n = gpu ? 2048 : 32;
             if (quick) n = std::max(1, n / 8);
           }
           const bench::Workload w = name == "demo"      ? bench::demo_workload(n)

@@ -121,6 +121,7 @@ int cmd_search(int argc, const char* const* argv) {
                                  fixed6(s.best_select_fitness) + ", final fitness " + fixed6(s.final_fitness) +
                                  " (seed " + std::to_string(s.seed) + ")");
     }
+    dir.write_plot();
     dir.write("summary.json", JsonObject()
                                   .add("seed", s.seed)
                                   .add("backend", evaluator->describe())

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <sstream>
 
 #include "amlz/algorithm_text.h"
@@ -81,6 +82,9 @@ void visit_task_spec(V& v, const std::string& section, Acc acc) {
   v.method(section, key, help, [](Config& c) -> auto& { return c.field; })
 #define AMLZ_CHOICE(section, key, help, field, names) \
   v.choice(section, key, help, [](Config& c) -> auto& { return c.field; }, names)
+#define AMLZ_OP_LIST_KEY(section, key, help, field)                                                           \
+  v.named_list(section, key, help, [](Config& c) -> auto& { return c.field; }, &op_name, &op_from_name, \
+               "op", "(`amlz ops` lists the ops)")
 
 template <class V>
 void visit_config(V& v) {
@@ -104,9 +108,9 @@ void visit_config(V& v) {
 
   AMLZ_CHOICE("algorithm", "initial", "initial population",
            algorithm.initial, initial_names());
-  AMLZ_KEY(ops, "algorithm", "setup_ops", "ops allowed in Setup", algorithm.ops[0]);
-  AMLZ_KEY(ops, "algorithm", "predict_ops", "ops allowed in Predict", algorithm.ops[1]);
-  AMLZ_KEY(ops, "algorithm", "learn_ops", "ops allowed in Learn", algorithm.ops[2]);
+  AMLZ_OP_LIST_KEY("algorithm", "setup_ops", "ops allowed in Setup", algorithm.ops[0]);
+  AMLZ_OP_LIST_KEY("algorithm", "predict_ops", "ops allowed in Predict", algorithm.ops[1]);
+  AMLZ_OP_LIST_KEY("algorithm", "learn_ops", "ops allowed in Learn", algorithm.ops[2]);
   AMLZ_KEY(value, "algorithm", "setup_size", "initial Setup size", algorithm.init_sizes.setup);
   AMLZ_KEY(value, "algorithm", "predict_size", "initial Predict size", algorithm.init_sizes.predict);
   AMLZ_KEY(value, "algorithm", "learn_size", "initial Learn size", algorithm.init_sizes.learn);
@@ -122,7 +126,10 @@ void visit_config(V& v) {
   AMLZ_KEY(value, "evolution", "population_size", "population P", evolution.population_size);
   AMLZ_KEY(value, "evolution", "tournament_size", "tournament T (drawn with replacement)", evolution.tournament_size);
   AMLZ_KEY(value, "evolution", "mutate_prob", "probability a child is mutated", evolution.mutate_prob);
-  AMLZ_KEY(mutations, "evolution", "mutations", "mutation types drawn uniformly", evolution.mutations);
+  v.named_list("evolution", "mutations", "mutation types drawn uniformly",
+               [](Config& c) -> auto& { return c.evolution.mutations; }, &mutation_name, &mutation_from_name,
+               "mutation", "(alter_param, randomize_instruction, randomize_component, identity, insert_instruction, "
+               "remove_instruction, trade_instruction, randomize_algorithm)");
   AMLZ_KEY(value, "evolution", "batch_size", "children evaluated together (0: automatic)", evolution.batch_size);
   AMLZ_KEY(value, "evolution", "max_train_steps", "training-step budget per experiment", evolution.max_train_steps);
   AMLZ_KEY(value, "evolution", "progress_every", "individuals between progress lines", evolution.progress_every);
@@ -147,6 +154,7 @@ void visit_config(V& v) {
 }
 #undef AMLZ_KEY
 #undef AMLZ_CHOICE
+#undef AMLZ_OP_LIST_KEY
 
 template <class T>
 struct is_vector : std::false_type {};
@@ -168,15 +176,11 @@ struct Binder {
   void value(const std::string& section, const char* key, const char* help, Acc acc) {
     using Field = std::decay_t<decltype(acc(self.config_))>;
     if constexpr (is_vector<Field>::value) {
-      Field* field = &acc(self.config_);
       const std::string name = key_name(section, key);
-      last = list_option(name, help, [field, name](const std::vector<std::string>& values) {
-        field->clear();
-        for (const std::string& s : values) {
-          typename Field::value_type x{};
-          if (!CLI::detail::lexical_cast(s, x)) throw CLI::ConversionError(name, s);
-          field->push_back(x);
-        }
+      last = parsed_list(name, help, &acc(self.config_), [name](const std::string& s) {
+        typename Field::value_type x{};
+        if (!CLI::detail::lexical_cast(s, x)) throw CLI::ConversionError(name, s);
+        return x;
       });
     } else {
       last = self.app_.add_option(flag_names(section, key), acc(self.config_), help);
@@ -223,34 +227,24 @@ struct Binder {
                    std::string(help) + " (" + allowed + ")")
                ->type_name("NAME");
   }
-  template <class Acc>
-  void ops(const std::string& section, const char* key, const char* help, Acc acc) {
-    std::vector<Op>* field = &acc(self.config_);
+  // A list of names (ops, mutation types): `from_name` maps each; an unknown name is an error listing the choices.
+  template <class Acc, class T>
+  void named_list(const std::string& section, const char* key, const char* help, Acc acc, const char* (*)(T),
+                  std::optional<T> (*from_name)(std::string_view), const char* what, const char* hint) {
+    std::vector<T>* field = &acc(self.config_);
     const std::string name = key_name(section, key);
-    last = list_option(name, help, [field, name](const std::vector<std::string>& values) {
-      field->clear();
-      for (const std::string& s : values) {
-        const auto op = op_from_name(s);
-        if (!op) throw CLI::ValidationError(name, "unknown op '" + s + "' (`amlz ops` lists them)");
-        field->push_back(*op);
-      }
+    last = parsed_list(name, help, field, [name, from_name, what, hint](const std::string& s) {
+      const auto v = from_name(s);
+      if (!v) throw CLI::ValidationError(name, std::string("unknown ") + what + " '" + s + "' " + hint);
+      return *v;
     });
   }
-  template <class Acc>
-  void mutations(const std::string& section, const char* key, const char* help, Acc acc) {
-    std::vector<MutationType>* field = &acc(self.config_);
-    const std::string name = key_name(section, key);
-    last = list_option(name, help, [field, name](const std::vector<std::string>& values) {
+  // A list option whose elements `parse` converts one by one.
+  template <class T, class Parse>
+  CLI::Option* parsed_list(const std::string& name, const char* help, std::vector<T>* field, Parse parse) {
+    return list_option(name, help, [field, parse](const std::vector<std::string>& values) {
       field->clear();
-      for (const std::string& s : values) {
-        const auto m = mutation_from_name(s);
-        if (!m)
-          throw CLI::ValidationError(name, "unknown mutation '" + s +
-                                               "' (alter_param, randomize_instruction, randomize_component, identity, "
-                                               "insert_instruction, remove_instruction, trade_instruction, "
-                                               "randomize_algorithm)");
-        field->push_back(*m);
-      }
+      for (const std::string& s : values) field->push_back(parse(s));
     });
   }
   void task_copy(const std::string& section, void (*copy)(const TaskSpec&, TaskSpec&)) {
@@ -324,16 +318,11 @@ struct Writer {
     for (const auto& [name, e] : names)
       if (e == acc(config)) line(section, key, quote(name));
   }
-  template <class Acc>
-  void ops(const std::string& section, const char* key, const char*, Acc acc) {
+  template <class Acc, class T, class FromName>
+  void named_list(const std::string& section, const char* key, const char*, Acc acc, const char* (*to_name)(T),
+                  FromName, const char*, const char*) {
     std::vector<std::string> names;
-    for (Op op : acc(config)) names.push_back(op_name(op));
-    line(section, key, toml_value(names));
-  }
-  template <class Acc>
-  void mutations(const std::string& section, const char* key, const char*, Acc acc) {
-    std::vector<std::string> names;
-    for (MutationType m : acc(config)) names.push_back(mutation_name(m));
+    for (T v : acc(config)) names.push_back(to_name(v));
     line(section, key, toml_value(names));
   }
   void task_copy(const std::string&, void (*)(const TaskSpec&, TaskSpec&)) {}

@@ -59,11 +59,14 @@ void RunDirectory::append_progress(int experiment, const SearchProgress& p) {
                 p.best, p.mean, p.stdev, p.individuals_per_second, p.train_steps_per_second, p.fec_hit_rate);
   progress_ << line << std::flush;
   // The plot's x axis counts individuals over all experiments: each experiment continues where the last ended.
-  double base = 0.0;
-  for (const Row& r : rows_)
-    if (r.experiment < experiment) base = std::max(base, r.individuals);
-  rows_.push_back({experiment, base + static_cast<double>(p.individuals), p.best, p.mean});
-  write_plot();
+  if (!rows_.empty() && rows_.back().experiment != experiment) experiment_base_ = rows_.back().individuals;
+  rows_.push_back({experiment, experiment_base_ + static_cast<double>(p.individuals), p.best, p.mean});
+  // Rewriting the whole SVG is O(rows): at most every few seconds during a run, and once more at the end.
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_plot_ >= std::chrono::seconds(5)) {
+    last_plot_ = now;
+    write_plot();
+  }
 }
 
 void RunDirectory::write_best(const Algorithm& a, const std::string& note) const {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "amlz/backend.h"
+#include "cli_util.h"
 #include "test_util.h"
 
 namespace amlz {
@@ -19,57 +20,21 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using test::run_shell;
+using test::shell_quote;
+using test::TempDir;
+
 struct CommandResult {
   int exit_code = -1;
   std::string output;  // stdout and stderr together
 };
 
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 // Runs `amlz <args>` from the source directory (so configs/... paths work) and captures everything it prints.
 CommandResult amlz(const std::string& args) {
-  const std::string cmd =
-      "cd " + shell_quote(AMLZ_SOURCE_DIR) + " && " + shell_quote(AMLZ_BINARY) + " " + args + " 2>&1";
-  CommandResult r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) {
-    ADD_FAILURE() << "popen failed for: " << cmd;
-    return r;
-  }
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) r.output.append(buf, n);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  const test::ShellResult r =
+      run_shell("cd " + shell_quote(AMLZ_SOURCE_DIR) + " && " + shell_quote(AMLZ_BINARY) + " " + args + " 2>&1");
+  return {r.exit_code, r.out};
 }
-
-// A scratch directory under the temp directory, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    static int counter = 0;
-    path_ = fs::temp_directory_path() / ("amlz_cli_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  // Writes `text` to `name` inside the directory; returns its shell-quoted path.
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path_ / name) << text;
-    return shell_quote((path_ / name).string());
-  }
-  std::string path(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
 
 const char* kLinearConfig =
     "[search_tasks]\n"
@@ -220,7 +185,7 @@ TEST(CliShow, PrintsTheAlgorithm) {
 
 TEST(CliShow, MalformedFileExitsTwoWithTheLineNumber) {
   const TempDir dir;
-  const std::string file = dir.write("bad.txt", "def Setup():\n  s2 = 0.1\ndef Predict():\n  s1 = dot(v1 v0)\ndef Learn():\n");
+  const std::string file = shell_quote(dir.write("bad.txt", "def Setup():\n  s2 = 0.1\ndef Predict():\n  s1 = dot(v1 v0)\ndef Learn():\n"));
   const CommandResult r = amlz("show " + file);
   EXPECT_EQ(r.exit_code, 2) << r.output;
   expect_contains(r.output, "bad.txt:4:");
@@ -234,7 +199,7 @@ TEST(CliShow, MissingFileExitsTwo) {
 
 TEST(CliEval, LinearAlgorithmSolvesLinearTasks) {
   const TempDir dir;
-  const std::string config = dir.write("linear.toml", kLinearConfig);
+  const std::string config = shell_quote(dir.write("linear.toml", kLinearConfig));
   const CommandResult r = amlz("eval --config " + config + " --algorithm configs/algorithms/linear.txt");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   // "fitness (mean over 2 tasks) = 0.999..."
@@ -246,7 +211,7 @@ TEST(CliEval, LinearAlgorithmSolvesLinearTasks) {
 
 TEST(CliEval, JsonPrintsOneParseableLine) {
   const TempDir dir;
-  const std::string config = dir.write("linear.toml", kLinearConfig);
+  const std::string config = shell_quote(dir.write("linear.toml", kLinearConfig));
   const CommandResult r = amlz("eval --json --config " + config + " --algorithm configs/algorithms/linear.txt");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   // With --json nothing else is printed: exactly one line.
@@ -263,7 +228,7 @@ TEST(CliEval, JsonPrintsOneParseableLine) {
 
 TEST(CliEval, BadConfigKeyExitsTwo) {
   const TempDir dir;
-  const std::string config = dir.write("bad.toml", std::string(kLinearConfig) + "num_trian = 5\n");
+  const std::string config = shell_quote(dir.write("bad.toml", std::string(kLinearConfig) + "num_trian = 5\n"));
   const CommandResult r = amlz("eval --config " + config + " --algorithm configs/algorithms/linear.txt");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   expect_contains(r.output, "bad.toml:7:");
@@ -272,7 +237,7 @@ TEST(CliEval, BadConfigKeyExitsTwo) {
 
 TEST(CliEval, UnknownTaskSetExitsTwo) {
   const TempDir dir;
-  const std::string config = dir.write("linear.toml", kLinearConfig);
+  const std::string config = shell_quote(dir.write("linear.toml", kLinearConfig));
   const CommandResult r = amlz("eval --config " + config + " --algorithm configs/algorithms/linear.txt --tasks bogus");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   expect_contains(r.output, "bogus");
@@ -294,7 +259,7 @@ TEST(CliEval, CudaBackendWithoutAGpuExitsTwoSayingWhy) {
   const std::string why = cuda_unavailable_reason();
   if (why.empty()) GTEST_SKIP() << "a CUDA device is available here";
   const TempDir dir;
-  const std::string config = dir.write("linear.toml", kLinearConfig);
+  const std::string config = shell_quote(dir.write("linear.toml", kLinearConfig));
   const CommandResult r = amlz("eval --backend cuda --config " + config + " --algorithm configs/algorithms/linear.txt");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   expect_contains(r.output, "cuda");
@@ -303,7 +268,7 @@ TEST(CliEval, CudaBackendWithoutAGpuExitsTwoSayingWhy) {
 
 TEST(CliEval, BackendCpuIsAccepted) {
   const TempDir dir;
-  const std::string config = dir.write("linear.toml", kLinearConfig);
+  const std::string config = shell_quote(dir.write("linear.toml", kLinearConfig));
   const CommandResult r = amlz("eval --backend cpu --config " + config + " --algorithm configs/algorithms/linear.txt");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   expect_contains(r.output, "backend: cpu");

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli_util.h"
 #include "test_util.h"
 
 namespace amlz {
@@ -24,18 +25,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream os;
-  os << in.rdbuf();
-  return os.str();
-}
+using test::read_file;
+using test::shell_quote;
+using test::TempDir;
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> v;
@@ -45,27 +37,6 @@ std::vector<std::string> lines_of(const std::string& text) {
   return v;
 }
 
-// A scratch directory under the temp directory, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    static int counter = 0;
-    path_ = fs::temp_directory_path() /
-            ("amlz_search_cli_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  fs::path path(const std::string& name) const { return path_ / name; }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path_ / name) << text;
-    return (path_ / name).string();
-  }
-
- private:
-  fs::path path_;
-};
 
 struct CommandResult {
   int exit_code = -1;
@@ -77,20 +48,8 @@ struct CommandResult {
 CommandResult amlz(const std::string& args, const TempDir& scratch) {
   static int counter = 0;
   const std::string err_file = scratch.path("stderr_" + std::to_string(counter++) + ".txt").string();
-  const std::string cmd = shell_quote(AMLZ_BINARY) + " " + args + " 2>" + shell_quote(err_file);
-  CommandResult r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) {
-    ADD_FAILURE() << "popen failed for: " << cmd;
-    return r;
-  }
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = read_file(err_file);
-  return r;
+  const test::ShellResult r = test::run_shell(shell_quote(AMLZ_BINARY) + " " + args + " 2>" + shell_quote(err_file));
+  return {r.exit_code, r.out, read_file(err_file)};
 }
 
 void expect_contains(const std::string& haystack, const std::string& needle) {
