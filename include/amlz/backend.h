@@ -16,6 +16,7 @@ struct EvaluatorOptions {
   int cpu_threads = 0;
   Precision cpu_precision = Precision::Float32;
   int cuda_device = 0;
+  int cuda_lanes_per_task = 0;  // 0: chosen per program and F; else a power of two 1..32 (for tuning sweeps)
 };
 
 // CPU always; CUDA when it was built and a device is present.

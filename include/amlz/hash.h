@@ -32,9 +32,11 @@ AMLZ_HD inline uint32_t hash_mix(uint32_t a, uint32_t b) {
   return static_cast<uint32_t>(hash_combine(hash_combine(kHashStart, a), b));
 }
 
-// Bits of a float with -0 folded onto +0, as std::hash does for the original's doubles.
+// Bits of a float with -0 folded onto +0 (as std::hash does for the original's doubles) and every NaN folded onto
+// one pattern (x86 and CUDA produce different NaN payloads for the same operation).
 AMLZ_HD AMLZ_FORCEINLINE uint32_t float_hash_bits(float f) {
   if (f == 0.0f) return 0u;
+  if (f != f) return 0x7FC00000u;
   uint32_t u;
   memcpy(&u, &f, sizeof u);
   return u;

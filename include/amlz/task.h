@@ -55,7 +55,8 @@ struct Task {
 };
 
 // The tasks of one role (search, select or final). `id` is unique per materialisation, so a GPU evaluator knows
-// when it must upload again.
+// when it must upload again: treat a TaskSet's data as immutable, and build a new set (make_task_set gives it a
+// new id) rather than editing one in place.
 struct TaskSet {
   std::vector<Task> tasks;
   uint64_t id = 0;

@@ -32,7 +32,7 @@ int cmd_bench(int argc, const char* const* argv) {
                "amlz bench"};
   std::string workloads = "demo,seed_nn,paper", backends = "all", cpu_threads = "1,0", out,
               search_config = "configs/linear_regression.toml";
-  int repeats = 3, cpu_programs = 0, gpu_programs = 0, search_seeds = 3;
+  int repeats = 3, cpu_programs = 0, gpu_programs = 0, search_seeds = 3, cuda_lanes = 0;
   bool quick = false;
   app.add_option("--workloads", workloads, "comma list of: demo, seed_nn, paper, search");
   app.add_option("--backends", backends, "comma list of cpu, cuda, or all (those available)");
@@ -44,6 +44,8 @@ int cmd_bench(int argc, const char* const* argv) {
   app.add_option("--search-config", search_config, "config of the whole-search workload");
   app.add_option("--out", out, "also append the JSON lines to this file");
   app.add_flag("--quick", quick, "small batches: a smoke run, not a measurement");
+  app.add_option("--cuda-lanes", cuda_lanes, "CUDA lanes per task, a power of two 1..32 (0: automatic)")
+      ->check(CLI::IsMember({0, 1, 2, 4, 8, 16, 32}));
   return run_app(app, argc, argv, [&] {
     std::vector<BenchRun> runs;
     const std::vector<Backend> available = available_backends();
@@ -98,6 +100,7 @@ int cmd_bench(int argc, const char* const* argv) {
                                                         : bench::paper_scale_workload(n);
           EvaluatorOptions o;
           o.cpu_threads = run.threads;
+          o.cuda_lanes_per_task = cuda_lanes;
           auto ev = make_evaluator(run.backend, o);
           const bench::Measurement m = bench::measure(*ev, w, quick ? 1 : repeats);
           JsonObject j = bench::to_json(w, *ev, m, gpu ? 0 : run.threads);

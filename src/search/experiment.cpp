@@ -30,7 +30,9 @@ double plain_fitness(Evaluator& ev, const TaskSet& tasks, const Config& c, const
 
 int automatic_batch_size(const Config& config, const Evaluator& evaluator) {
   const int p = config.evolution.population_size;
-  if (evaluator.backend() == Backend::Cuda) return std::max(1, std::min(4096, p / 4));
+  // GPU: as many candidates as possible per kernel, in two batches per generation so that making one batch
+  // overlaps with evaluating the other (a batch never exceeds the population: parents come from it).
+  if (evaluator.backend() == Backend::Cuda) return std::max(1, std::min(4096, (p + 1) / 2));
   // CPU: ~256 (program, task) items per call amortise the thread pool's dispatch. Deliberately independent of the
   // thread count, so a seed gives the same run on every machine.
   const int tasks = std::max(1, config.search_tasks.num_tasks);
