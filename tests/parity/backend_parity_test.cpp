@@ -834,7 +834,8 @@ TEST(BackendParity, FingerprintsOfExactPrograms) {
 // arithmetic, fixed reduction trees, results independent of which warp takes which job).
 TEST(BackendParity, DeterministicRunToRun) {
   AMLZ_REQUIRE_DEVICE();
-  for (int F : {4, 32}) {
+  // Quick mode (sanitizers, the host emulator) keeps F = 4; F = 32's tiles are covered by the other tests.
+  for (int F : quick() ? std::vector<int>{4} : std::vector<int>{4, 32}) {
     const std::vector<Candidate> cands =
         random_candidates(quick() ? 100 : 1000, parity_seed() + 4242, all_ops(), AddressSpace{8, 10, 3});
     const ProgramBatch batch = batch_of(cands, 77);
