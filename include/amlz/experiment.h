@@ -30,6 +30,8 @@ struct RunSummary {
   int64_t individuals = 0;
   uint64_t train_steps = 0;
   double seconds = 0;
+  uint64_t fec_hits = 0;     // task fitnesses answered by the FEC cache
+  uint64_t fec_lookups = 0;  // task fitnesses looked up (hits + misses)
   double fec_hit_rate = 0;
   StopReason stop = StopReason::Budget;
   bool success = false;  // best select fitness > sufficient_fitness

@@ -130,6 +130,8 @@ int cmd_search(int argc, const char* const* argv) {
                                   .add("individuals", s.individuals)
                                   .add("train_steps", s.train_steps)
                                   .add("seconds", s.seconds)
+                                  .add("fec_hits", s.fec_hits)
+                                  .add("fec_misses", s.fec_lookups - s.fec_hits)
                                   .add("fec_hit_rate", s.fec_hit_rate)
                                   .add("best_search_fitness", s.best_search_fitness)
                                   .add("best_select_fitness", s.best_select_fitness)
@@ -139,7 +141,10 @@ int cmd_search(int argc, const char* const* argv) {
                                   .str() +
                                   "\n");
     std::cerr << "run directory: " << dir.path() << " (" << s.individuals << " individuals, "
-              << format_si(static_cast<double>(s.train_steps)) << " train steps in " << fixed6(s.seconds) << " s)\n";
+              << format_si(static_cast<double>(s.train_steps)) << " train steps in " << fixed6(s.seconds) << " s";
+    if (config.fec.enabled)
+      std::cerr << "; FEC " << s.fec_hits << " hits, " << s.fec_lookups - s.fec_hits << " misses";
+    std::cerr << ")\n";
     if (s.stop == StopReason::Interrupted) {
       std::cerr << "interrupted: the run directory holds the progress and the best algorithm so far\n";
       return 130;

@@ -122,6 +122,8 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
     if (result.stop != StopReason::Budget) break;
     if (config.experiment.max_experiments != 0 && experiment >= config.experiment.max_experiments) break;
   }
+  summary.fec_hits = fec_hits;
+  summary.fec_lookups = fec_lookups;
   summary.fec_hit_rate = fec_lookups ? static_cast<double>(fec_hits) / static_cast<double>(fec_lookups) : 0.0;
 
   if (have_best) {
