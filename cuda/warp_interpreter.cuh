@@ -243,31 +243,43 @@ class WarpInterpreter {
   __device__ __forceinline__ static int row_chunk(int q, int jc) { return G::mslot(q * F + jc * kRC); }
 
   // ---- elementwise loops over a lane's own elements (in place is safe: element k depends on element k) --------
-  template <class Fn>
-  __device__ __forceinline__ void vmap1(int o, int a, bool act, Fn fn) const {
-    float* po = vown(o);
-    const float* pa = vown(a);
-#pragma unroll kVUnroll
-    for (int p = 0; p < kVChunks; ++p) {
-      Chunk<kVC> x = load_chunk<kVC>(pa + p * 32 * kVC);
+  // One loop for vectors and matrices: kC-float chunks, kChunks of them per lane, unrolled kUnroll at a time.
+  template <int kC, int kChunks, int kUnroll, class Fn>
+  __device__ __forceinline__ static void map1(float* po, const float* pa, bool act, Fn fn) {
+#pragma unroll kUnroll
+    for (int p = 0; p < kChunks; ++p) {
+      Chunk<kC> x = load_chunk<kC>(pa + p * 32 * kC);
 #pragma unroll
-      for (int k = 0; k < kVC; ++k) x.v[k] = fn(x.v[k]);
-      if (act) store_chunk<kVC>(po + p * 32 * kVC, x);
+      for (int k = 0; k < kC; ++k) x.v[k] = fn(x.v[k]);
+      if (act) store_chunk<kC>(po + p * 32 * kC, x);
+    }
+  }
+  template <int kC, int kChunks, int kUnroll, class Fn>
+  __device__ __forceinline__ static void map2(float* po, const float* pa, const float* pb, bool act, Fn fn) {
+#pragma unroll kUnroll
+    for (int p = 0; p < kChunks; ++p) {
+      Chunk<kC> x = load_chunk<kC>(pa + p * 32 * kC);
+      const Chunk<kC> y = load_chunk<kC>(pb + p * 32 * kC);
+#pragma unroll
+      for (int k = 0; k < kC; ++k) x.v[k] = fn(x.v[k], y.v[k]);
+      if (act) store_chunk<kC>(po + p * 32 * kC, x);
     }
   }
   template <class Fn>
+  __device__ __forceinline__ void vmap1(int o, int a, bool act, Fn fn) const {
+    map1<kVC, kVChunks, kVUnroll>(vown(o), vown(a), act, fn);
+  }
+  template <class Fn>
   __device__ __forceinline__ void vmap2(int o, int a, int b, bool act, Fn fn) const {
-    float* po = vown(o);
-    const float* pa = vown(a);
-    const float* pb = vown(b);
-#pragma unroll kVUnroll
-    for (int p = 0; p < kVChunks; ++p) {
-      Chunk<kVC> x = load_chunk<kVC>(pa + p * 32 * kVC);
-      const Chunk<kVC> y = load_chunk<kVC>(pb + p * 32 * kVC);
-#pragma unroll
-      for (int k = 0; k < kVC; ++k) x.v[k] = fn(x.v[k], y.v[k]);
-      if (act) store_chunk<kVC>(po + p * 32 * kVC, x);
-    }
+    map2<kVC, kVChunks, kVUnroll>(vown(o), vown(a), vown(b), act, fn);
+  }
+  template <class Fn>
+  __device__ __forceinline__ void mmap1(int o, int a, bool act, Fn fn) const {
+    map1<kMC, kMChunks, kMUnroll>(mown(o), mown(a), act, fn);
+  }
+  template <class Fn>
+  __device__ __forceinline__ void mmap2(int o, int a, int b, bool act, Fn fn) const {
+    map2<kMC, kMChunks, kMUnroll>(mown(o), mown(a), mown(b), act, fn);
   }
   __device__ __forceinline__ void vset(int o, bool act, float value) const {
     float* po = vown(o);
@@ -277,32 +289,6 @@ class WarpInterpreter {
 #pragma unroll kVUnroll
     for (int p = 0; p < kVChunks; ++p)
       if (act) store_chunk<kVC>(po + p * 32 * kVC, x);
-  }
-  template <class Fn>
-  __device__ __forceinline__ void mmap1(int o, int a, bool act, Fn fn) const {
-    float* po = mown(o);
-    const float* pa = mown(a);
-#pragma unroll kMUnroll
-    for (int p = 0; p < kMChunks; ++p) {
-      Chunk<kMC> x = load_chunk<kMC>(pa + p * 32 * kMC);
-#pragma unroll
-      for (int k = 0; k < kMC; ++k) x.v[k] = fn(x.v[k]);
-      if (act) store_chunk<kMC>(po + p * 32 * kMC, x);
-    }
-  }
-  template <class Fn>
-  __device__ __forceinline__ void mmap2(int o, int a, int b, bool act, Fn fn) const {
-    float* po = mown(o);
-    const float* pa = mown(a);
-    const float* pb = mown(b);
-#pragma unroll kMUnroll
-    for (int p = 0; p < kMChunks; ++p) {
-      Chunk<kMC> x = load_chunk<kMC>(pa + p * 32 * kMC);
-      const Chunk<kMC> y = load_chunk<kMC>(pb + p * 32 * kMC);
-#pragma unroll
-      for (int k = 0; k < kMC; ++k) x.v[k] = fn(x.v[k], y.v[k]);
-      if (act) store_chunk<kMC>(po + p * 32 * kMC, x);
-    }
   }
 
   // ---- reductions: the lane's own elements in index order, then a butterfly over the tile -------------------------
