@@ -20,6 +20,7 @@
 #include "amlz/op_semantics.h"
 #include "amlz/rng.h"
 #include "kernel_args.cuh"
+#include "kernels/instantiations.cuh"
 #include "warp_interpreter.cuh"
 
 namespace amlz::cuda {
@@ -264,5 +265,19 @@ __global__ void __launch_bounds__(32 * kMaxWarpsPerBlock, kMinBlocksPerSm) evalu
     run_job<F, L>(args, args.jobs[job], mem);
   }
 }
+
+// The kernel compiled for (F, lanes), or nullptr: the body of each per-F file's evaluate_kernel_f<F>(). The
+// shared-memory kernels exist for the lane counts Ls (instantiations.cuh), the global-memory one for one L per F.
+template <int F, int... Ls>
+const void* compiled_kernel(int lanes, bool global_memory) {
+  constexpr int kGlobalLanes = AMLZ_CUDA_GLOBAL_LANES(F);
+  if (global_memory)
+    return lanes == kGlobalLanes ? reinterpret_cast<const void*>(&evaluate_kernel<F, kGlobalLanes, true>) : nullptr;
+  const void* kernel = nullptr;
+  ((kernel = lanes == Ls ? reinterpret_cast<const void*>(&evaluate_kernel<F, Ls, false>) : kernel), ...);
+  return kernel;
+}
+// Turns an instantiation list X(f, l) X(f, l) ... into the template arguments ", l, l, ...".
+#define AMLZ_CUDA_LANE_ARG(f, l) , l
 
 }  // namespace amlz::cuda
