@@ -11,16 +11,27 @@
 
 namespace amlz::cuda {
 
-template <class T>
-class DeviceBuffer {
+// Where a buffer's memory comes from: device memory, or page-locked host memory (the only kind cudaMemcpyAsync
+// copies without staging).
+struct DeviceMemory {
+  static cudaError_t allocate(void** p, size_t bytes) { return cudaMalloc(p, bytes); }
+  static cudaError_t free(void* p) { return cudaFree(p); }
+};
+struct PinnedHostMemory {
+  static cudaError_t allocate(void** p, size_t bytes) { return cudaMallocHost(p, bytes); }
+  static cudaError_t free(void* p) { return cudaFreeHost(p); }
+};
+
+template <class T, class Memory>
+class Buffer {
  public:
-  DeviceBuffer() = default;
-  explicit DeviceBuffer(size_t n) { resize(n); }
-  ~DeviceBuffer() { release(); }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  DeviceBuffer(DeviceBuffer&& o) noexcept : ptr_(std::exchange(o.ptr_, nullptr)), size_(std::exchange(o.size_, 0)) {}
-  DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
+  Buffer() = default;
+  explicit Buffer(size_t n) { resize(n); }
+  ~Buffer() { release(); }
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  Buffer(Buffer&& o) noexcept : ptr_(std::exchange(o.ptr_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+  Buffer& operator=(Buffer&& o) noexcept {
     if (this != &o) {
       release();
       ptr_ = std::exchange(o.ptr_, nullptr);
@@ -34,7 +45,7 @@ class DeviceBuffer {
     if (n <= size_) return;
     release();
     void* p = nullptr;
-    AMLZ_CUDA_CHECK(cudaMalloc(&p, n * sizeof(T)));
+    AMLZ_CUDA_CHECK(Memory::allocate(&p, n * sizeof(T)));
     ptr_ = static_cast<T*>(p);
     size_ = n;
   }
@@ -46,7 +57,7 @@ class DeviceBuffer {
 
  private:
   void release() noexcept {
-    if (ptr_) AMLZ_CUDA_CHECK_NOTHROW(cudaFree(ptr_));
+    if (ptr_) AMLZ_CUDA_CHECK_NOTHROW(Memory::free(ptr_));
     ptr_ = nullptr;
     size_ = 0;
   }
@@ -54,35 +65,9 @@ class DeviceBuffer {
   size_t size_ = 0;
 };
 
-// Page-locked host memory: the only kind cudaMemcpyAsync copies without staging.
 template <class T>
-class PinnedBuffer {
- public:
-  PinnedBuffer() = default;
-  ~PinnedBuffer() { release(); }
-  PinnedBuffer(const PinnedBuffer&) = delete;
-  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
-
-  void reserve(size_t n) {
-    if (n <= size_) return;
-    release();
-    void* p = nullptr;
-    AMLZ_CUDA_CHECK(cudaMallocHost(&p, n * sizeof(T)));
-    ptr_ = static_cast<T*>(p);
-    size_ = n;
-  }
-
-  T* data() const { return ptr_; }
-  size_t size() const { return size_; }
-
- private:
-  void release() noexcept {
-    if (ptr_) AMLZ_CUDA_CHECK_NOTHROW(cudaFreeHost(ptr_));
-    ptr_ = nullptr;
-    size_ = 0;
-  }
-  T* ptr_ = nullptr;
-  size_t size_ = 0;
-};
+using DeviceBuffer = Buffer<T, DeviceMemory>;
+template <class T>
+using PinnedBuffer = Buffer<T, PinnedHostMemory>;
 
 }  // namespace amlz::cuda
