@@ -3,8 +3,8 @@
 // classes (src/search/train_budget.cpp). Run: build/bench/amlz_bench_ops --benchmark_filter=F16
 #include <benchmark/benchmark.h>
 
-#include "amlz/ops.h"
-#include "cpu/interpreter.h"
+#include "amlz/core/ops.h"
+#include "eval/cpu_interpreter.h"
 
 namespace {
 

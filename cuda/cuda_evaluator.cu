@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "amlz/error.h"
-#include "amlz/ops.h"
+#include "amlz/core/ops.h"
 #include "cuda_check.cuh"
 #include "device_buffer.cuh"
 #include "kernel_args.cuh"

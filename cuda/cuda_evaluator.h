@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "amlz/evaluator.h"
+#include "amlz/eval/evaluator.h"
 
 namespace amlz {
 

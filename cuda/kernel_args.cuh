@@ -4,7 +4,7 @@
 #pragma once
 #include <cstdint>
 
-#include "amlz/bytecode.h"
+#include "amlz/core/bytecode.h"
 
 namespace amlz::cuda {
 

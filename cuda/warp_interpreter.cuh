@@ -36,9 +36,9 @@
 
 #include <cstdint>
 
-#include "amlz/bytecode.h"
-#include "amlz/op_semantics.h"
-#include "amlz/rng.h"
+#include "amlz/core/bytecode.h"
+#include "amlz/core/op_semantics.h"
+#include "amlz/core/philox.h"
 
 namespace amlz::cuda {
 

@@ -6,13 +6,13 @@
 #include <string>
 #include <vector>
 
-#include "amlz/algorithm_text.h"
-#include "amlz/compile.h"
-#include "amlz/cpu_evaluator.h"
-#include "amlz/evaluator.h"
-#include "amlz/fitness.h"
-#include "amlz/generator.h"
-#include "amlz/task.h"
+#include "amlz/core/algorithm_text.h"
+#include "amlz/core/compile.h"
+#include "amlz/eval/cpu_evaluator.h"
+#include "amlz/eval/evaluator.h"
+#include "amlz/eval/fitness.h"
+#include "amlz/core/generator.h"
+#include "amlz/tasks/task.h"
 
 namespace amlz::test {
 

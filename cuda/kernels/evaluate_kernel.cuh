@@ -14,11 +14,11 @@
 
 #include <cstdint>
 
-#include "amlz/bytecode.h"
-#include "amlz/evaluator.h"
-#include "amlz/hash.h"
-#include "amlz/op_semantics.h"
-#include "amlz/rng.h"
+#include "amlz/core/bytecode.h"
+#include "amlz/eval/evaluator.h"
+#include "amlz/core/hash.h"
+#include "amlz/core/op_semantics.h"
+#include "amlz/core/philox.h"
 #include "kernel_args.cuh"
 #include "kernels/instantiations.cuh"
 #include "warp_interpreter.cuh"

@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "amlz/algorithm.h"
-#include "amlz/fitness.h"
-#include "amlz/generator.h"
-#include "amlz/hardcoded_algorithms.h"
-#include "amlz/mutator.h"
-#include "amlz/task.h"
+#include "amlz/core/algorithm.h"
+#include "amlz/eval/fitness.h"
+#include "amlz/core/generator.h"
+#include "amlz/core/hardcoded_algorithms.h"
+#include "amlz/search/mutator.h"
+#include "amlz/tasks/task.h"
 
 namespace amlz {
 

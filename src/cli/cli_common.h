@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "amlz/backend.h"
+#include "amlz/eval/backend.h"
 #include "amlz/config.h"
 
 namespace amlz::cli {

@@ -6,15 +6,36 @@
 #include <optional>
 #include <sstream>
 
-#include "amlz/backend.h"
+#include "amlz/eval/backend.h"
 #include "amlz/error.h"
-#include "bench_workloads.h"
+#include "bench/workloads.h"
+#include "cli/json.h"
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/search_bench.h"
 
 namespace amlz::cli {
 namespace {
+
+// The JSON line of one (workload, backend) measurement.
+JsonObject to_json(const bench::Workload& w, const Evaluator& evaluator, const bench::Measurement& m, int threads) {
+  JsonObject j;
+  j.add("bench", w.name)
+      .add("backend", backend_name(evaluator.backend()))
+      .add("device", evaluator.describe())
+      .add("threads", threads)
+      .add("features", w.tasks.features())
+      .add("programs", static_cast<uint64_t>(w.batch.size()))
+      .add("tasks", static_cast<uint64_t>(w.tasks.size()))
+      .add("seconds", m.seconds)
+      .add("train_steps_per_s", m.train_steps / m.seconds)
+      .add("evals_per_s", m.evaluations / m.seconds)
+      .add("instructions_per_s", m.instructions / m.seconds)
+      .add("train_steps", m.train_steps)
+      .add("fitness_checksum", m.fitness_checksum);
+  return j;
+}
+
 
 std::vector<std::string> split(const std::string& s) {
   std::vector<std::string> out;
@@ -103,7 +124,7 @@ int cmd_bench(int argc, const char* const* argv) {
           o.cuda_lanes_per_task = cuda_lanes;
           auto ev = make_evaluator(run.backend, o);
           const bench::Measurement m = bench::measure(*ev, w, quick ? 1 : repeats);
-          JsonObject j = bench::to_json(w, *ev, m, gpu ? 0 : run.threads);
+          JsonObject j = to_json(w, *ev, m, gpu ? 0 : run.threads);
           const double rate = m.train_steps / m.seconds;
           if (gpu && cpu_rate > 0) j.add("gpu_cpu_ratio", rate / cpu_rate);
           if (!gpu) cpu_rate = rate;

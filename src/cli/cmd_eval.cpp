@@ -4,11 +4,11 @@
 #include <cstdio>
 #include <iostream>
 
-#include "amlz/algorithm_text.h"
-#include "amlz/compile.h"
+#include "amlz/core/algorithm_text.h"
+#include "amlz/core/compile.h"
 #include "amlz/error.h"
-#include "amlz/fitness.h"
-#include "amlz/json.h"
+#include "amlz/eval/fitness.h"
+#include "cli/json.h"
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/config_options.h"

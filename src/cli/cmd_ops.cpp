@@ -2,8 +2,8 @@
 // `amlz ops`: the op table, as configs name the ops and as algorithms print them.
 #include <cstdio>
 
-#include "amlz/algorithm_text.h"
-#include "amlz/ops.h"
+#include "amlz/core/algorithm_text.h"
+#include "amlz/core/ops.h"
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 

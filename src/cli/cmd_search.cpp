@@ -8,11 +8,11 @@
 #include <cstdio>
 #include <iostream>
 
-#include "amlz/algorithm_text.h"
+#include "amlz/core/algorithm_text.h"
 #include "amlz/error.h"
-#include "amlz/experiment.h"
-#include "amlz/json.h"
-#include "amlz/run_directory.h"
+#include "amlz/search/experiment.h"
+#include "cli/json.h"
+#include "cli/run_directory.h"
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/config_options.h"

@@ -2,8 +2,8 @@
 // `amlz show FILE`: validate an algorithm file and print it in canonical form, with what the compiler keeps.
 #include <iostream>
 
-#include "amlz/algorithm_text.h"
-#include "amlz/compile.h"
+#include "amlz/core/algorithm_text.h"
+#include "amlz/core/compile.h"
 #include "amlz/error.h"
 #include "cli/cli_common.h"
 #include "cli/commands.h"

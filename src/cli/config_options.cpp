@@ -7,7 +7,7 @@
 #include <optional>
 #include <sstream>
 
-#include "amlz/algorithm_text.h"
+#include "amlz/core/algorithm_text.h"
 #include "amlz/error.h"
 #include "cli/toml_reader.h"
 

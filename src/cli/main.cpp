@@ -4,7 +4,7 @@
 #include <iostream>
 #include <string>
 
-#include "amlz/backend.h"
+#include "amlz/eval/backend.h"
 #include "amlz/buildinfo.h"
 #include "cli/commands.h"
 

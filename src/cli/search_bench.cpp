@@ -8,10 +8,10 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "amlz/backend.h"
+#include "amlz/eval/backend.h"
 #include "amlz/error.h"
-#include "amlz/experiment.h"
-#include "amlz/json.h"
+#include "amlz/search/experiment.h"
+#include "cli/json.h"
 #include "cli/config_options.h"
 
 namespace amlz::cli {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "amlz/evaluator.h"
+#include "amlz/eval/evaluator.h"
 
 namespace amlz::cli {
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "amlz/candidate_evaluator.h"
+#include "amlz/search/candidate_evaluator.h"
 
 #include <string>
 #include <unordered_map>
 
-#include "amlz/algorithm_text.h"
-#include "amlz/compile.h"
+#include "amlz/core/algorithm_text.h"
+#include "amlz/core/compile.h"
 #include "amlz/error.h"
 
 namespace amlz {

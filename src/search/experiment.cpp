@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "amlz/experiment.h"
+#include "amlz/search/experiment.h"
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 
 #include "amlz/error.h"
-#include "amlz/task_seeds.h"
+#include "amlz/tasks/task_seeds.h"
 
 namespace amlz {
 namespace {
@@ -43,7 +43,7 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
                            const std::atomic<bool>* stop) {
   AMLZ_CHECK(config.seed != 0, "the run seed must be fixed before running");
   const auto start = std::chrono::steady_clock::now();
-  Rng rng(config.seed);
+  SearchRng rng(config.seed);
   RunSummary summary;
   summary.seed = config.seed;
   summary.batch_size = config.evolution.batch_size > 0 ? config.evolution.batch_size
@@ -80,7 +80,7 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
     if (config.fec.enabled)
       eo.fec = FecOptions{config.fec.num_train, config.fec.num_valid, config.fec.cache_size, config.fec.forget_every};
     if (config.train_budget.enabled) {
-      Rng baseline_rng(0);  // the hard-coded baselines are deterministic; the generator needs one anyway
+      SearchRng baseline_rng(0);  // the hard-coded baselines are deterministic; the generator needs one anyway
       eo.budget.emplace(make_algorithm(config.train_budget.baseline, config.algorithm.init_sizes, config.algorithm.ops,
                                        config.memory, baseline_rng),
                         config.train_budget.threshold_factor);

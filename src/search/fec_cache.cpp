@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "amlz/fec_cache.h"
+#include "amlz/search/fec_cache.h"
 
 #include "amlz/error.h"
-#include "amlz/hash.h"
+#include "amlz/core/hash.h"
 
 namespace amlz {
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The eight mutation types of spec §7 and the per-op ALTER_PARAM rules.
-#include "amlz/mutator.h"
+#include "amlz/search/mutator.h"
 
 #include <cctype>
 #include <cmath>
@@ -43,7 +43,7 @@ Mutator::Mutator(MutatorOptions options) : options_(std::move(options)) {
     if (!options_.ops[static_cast<int>(c)].empty()) mutable_components_.push_back(c);
 }
 
-Component Mutator::random_component(Rng& rng) const {
+Component Mutator::random_component(SearchRng& rng) const {
   AMLZ_CHECK(!mutable_components_.empty(), "no component has allowed ops, so none can be mutated");
   return mutable_components_[rng.uniform_below(static_cast<uint32_t>(mutable_components_.size()))];
 }
@@ -51,11 +51,11 @@ Component Mutator::random_component(Rng& rng) const {
 namespace {
 
 // Multiplicative log-normal step, keeping the sign: 0 becomes -0 and stays 0 (as the original).
-float log_normal_step(float x, Rng& rng) {
+float log_normal_step(float x, SearchRng& rng) {
   const float sign = x > 0.0f ? 1.0f : -1.0f;
   return sign * std::exp(std::log(std::fabs(x)) + static_cast<float>(rng.gaussian()));
 }
-float negate_or_step(float x, Rng& rng) { return rng.bernoulli(0.1) ? -x : log_normal_step(x, rng); }
+float negate_or_step(float x, SearchRng& rng) { return rng.bernoulli(0.1) ? -x : log_normal_step(x, rng); }
 
 int size_bound(const ComponentSizes& s, Component c) {
   return c == Component::Setup ? s.setup : c == Component::Predict ? s.predict : s.learn;
@@ -63,7 +63,7 @@ int size_bound(const ComponentSizes& s, Component c) {
 
 }  // namespace
 
-void Mutator::alter_param(Instruction& in, Rng& rng) const {
+void Mutator::alter_param(Instruction& in, SearchRng& rng) const {
   const OpInfo& info = op_info(in.op);
   const AddressSpace& space = options_.space;
   if (in.op == Op::NoOp) return;
@@ -112,7 +112,7 @@ void Mutator::alter_param(Instruction& in, Rng& rng) const {
   }
 }
 
-void Mutator::apply(MutationType type, Algorithm& a, Rng& rng) const {
+void Mutator::apply(MutationType type, Algorithm& a, SearchRng& rng) const {
   const AddressSpace& space = options_.space;
   if (type == MutationType::Identity) return;
   if (type == MutationType::RandomizeAlgorithm) {
@@ -158,7 +158,7 @@ void Mutator::apply(MutationType type, Algorithm& a, Rng& rng) const {
   }
 }
 
-Algorithm Mutator::mutate(const Algorithm& parent, int num_mutations, Rng& rng) const {
+Algorithm Mutator::mutate(const Algorithm& parent, int num_mutations, SearchRng& rng) const {
   Algorithm child = parent;
   if (options_.mutate_prob >= 1.0 || rng.uniform_double() < options_.mutate_prob) {
     for (int i = 0; i < num_mutations; ++i)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "amlz/population.h"
+#include "amlz/search/population.h"
 
 #include <cmath>
 
@@ -22,7 +22,7 @@ void Population::add(Individual ind) {
   next_ = (next_ + 1) % static_cast<size_t>(capacity_);
 }
 
-const Individual& Population::tournament(int size, Rng& rng) const {
+const Individual& Population::tournament(int size, SearchRng& rng) const {
   AMLZ_CHECK(!slots_.empty() && size > 0, "tournament on an empty population");
   const Individual* winner = nullptr;
   for (int i = 0; i < size; ++i) {

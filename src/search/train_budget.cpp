@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "amlz/train_budget.h"
+#include "amlz/search/train_budget.h"
 
 #include <algorithm>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "amlz/task_seeds.h"
+#include "amlz/tasks/task_seeds.h"
 
-#include "amlz/hash.h"
+#include "amlz/core/hash.h"
 
 namespace amlz {
 

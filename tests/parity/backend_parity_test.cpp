@@ -25,13 +25,13 @@
 #include <string>
 #include <vector>
 
-#include "amlz/algorithm_text.h"
-#include "amlz/backend.h"
-#include "amlz/compile.h"
-#include "amlz/hardcoded_algorithms.h"
-#include "amlz/mutator.h"
-#include "amlz/op_semantics.h"
-#include "amlz/random.h"
+#include "amlz/core/algorithm_text.h"
+#include "amlz/eval/backend.h"
+#include "amlz/core/compile.h"
+#include "amlz/core/hardcoded_algorithms.h"
+#include "amlz/search/mutator.h"
+#include "amlz/core/op_semantics.h"
+#include "amlz/core/search_rng.h"
 #include "test_util.h"
 
 namespace amlz::test {
@@ -114,7 +114,7 @@ TaskSpec spec(TaskType type, int features, int tasks, int train, int epochs, int
 
 // Binary classification with 0/1 labels: x ~ N(0,1), label = [w.x > 0] for a random w.
 TaskSpec accuracy_spec(int features, int tasks, int train, int epochs, int valid, uint64_t seed) {
-  Rng rng(seed);
+  SearchRng rng(seed);
   std::vector<float> w(static_cast<size_t>(features));
   for (float& v : w) v = static_cast<float>(rng.gaussian());
   auto make = [&](int n, std::vector<float>& x, std::vector<float>& y) {
@@ -184,7 +184,7 @@ MutatorOptions mutator_options(const OpLists& ops, const AddressSpace& space) {
 // only_ops_given, the hand-written algorithms (which use dot products) are left out.
 std::vector<Candidate> random_candidates(size_t n, uint64_t seed, const OpLists& ops, const AddressSpace& space,
                                          bool only_ops_given = false) {
-  Rng rng(seed);
+  SearchRng rng(seed);
   const Mutator mutator(mutator_options(ops, space));
   std::vector<Algorithm> lineage;
   if (!only_ops_given) lineage = {linear_algorithm(), neural_net_algorithm()};
@@ -427,7 +427,7 @@ Instruction instr(Op op, uint8_t out, uint8_t in1 = 0, uint8_t in2 = 0, float d0
 }
 
 // Writes operand `slot` of kind k: random values in [-2, 2), except `edge` at position `pos` when given.
-void set_operand(Algorithm& a, Kind k, int slot, int F, Rng& rng, const float* edge, int pos) {
+void set_operand(Algorithm& a, Kind k, int slot, int F, SearchRng& rng, const float* edge, int pos) {
   const uint8_t addr = input_address(k, slot);
   auto value = [&](int p) { return edge && p == pos ? *edge : rng.uniform_float(-2.0f, 2.0f); };
   if (k == Kind::Scalar) a.setup.push_back(instr(Op::ScalarConstSet, addr, 0, 0, value(0)));
@@ -439,7 +439,7 @@ void set_operand(Algorithm& a, Kind k, int slot, int F, Rng& rng, const float* e
           instr(Op::MatrixConstSet, addr, 0, 0, encode_index(e / F, F), encode_index(e % F, F), value(e)));
 }
 
-std::vector<OpCase> op_cases(Op op, int F, Rng& rng) {
+std::vector<OpCase> op_cases(Op op, int F, SearchRng& rng) {
   const OpInfo& info = op_info(op);
   std::vector<OpCase> out;
   const Kind kinds[2] = {info.in1, info.in2};
@@ -474,9 +474,9 @@ std::vector<OpCase> op_cases(Op op, int F, Rng& rng) {
       std::vector<int> probes(std::begin(candidates), std::end(candidates));
       std::sort(probes.begin(), probes.end());
       probes.erase(std::unique(probes.begin(), probes.end()), probes.end());
-      Rng values = rng;  // the same input values for every probe of this case
+      SearchRng values = rng;  // the same input values for every probe of this case
       for (int probe : probes) {
-        Rng local = values;
+        SearchRng local = values;
         Algorithm a;
         for (int s = 0; s < 2; ++s)
           if (kinds[s] != Kind::None)
@@ -552,7 +552,7 @@ TEST(BackendParity, EveryOpAlone) {
   EvalRequest request;
   request.max_abs_error = kInf;
   for (int F : sizes) {
-    Rng rng(parity_seed() + static_cast<uint64_t>(F));
+    SearchRng rng(parity_seed() + static_cast<uint64_t>(F));
     std::vector<Candidate> cands;
     std::vector<std::string> labels;
     for (const OpInfo& info : kOpTable)
@@ -658,7 +658,7 @@ TEST(BackendParity, WorkItemSubsetsAndBudgets) {
     const std::vector<Candidate> cands = random_candidates(quick() ? 60 : 400, parity_seed() + 77, all_ops(), space);
     const ProgramBatch batch = batch_of(cands, 11);
     const TaskSet tasks = mixed_task_set(F, parity_seed());
-    Rng rng(parity_seed() + 5);
+    SearchRng rng(parity_seed() + 5);
     std::vector<WorkItem> items;
     for (uint32_t p = 0; p < batch.size(); ++p)
       for (uint32_t t = 0; t < tasks.size(); ++t) {

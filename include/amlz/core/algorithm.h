@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+// The host representation of an AutoML-Zero algorithm: Setup/Predict/Learn as lists of instructions over scalar,
+// vector and matrix memory (spec §1-2). Evaluators never see it: compile() turns it into a Program.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "amlz/core/bytecode.h"
+#include "amlz/core/ops.h"
+
+namespace amlz {
+
+// How many addresses of each kind an algorithm may use. Set at run time (the original fixed them at compile
+// time). Random instructions write scalars in [1,S), vectors in [1,V), matrices in [0,M) and read all of them.
+struct AddressSpace {
+  int scalars = 20;
+  int vectors = 20;
+  int matrices = 20;
+  bool operator==(const AddressSpace& o) const {
+    return scalars == o.scalars && vectors == o.vectors && matrices == o.matrices;
+  }
+};
+inline constexpr int kMaxAddresses = 255;  // addresses are bytes in the bytecode
+
+int address_count(const AddressSpace& a, Kind k);
+
+struct Instruction {
+  Op op = Op::NoOp;
+  uint8_t in1 = 0, in2 = 0, out = 0;  // unused slots are 0
+  std::array<float, 3> data{};        // unused parameters are 0
+
+  // Exact equality, floats compared bit for bit (so a printed-and-parsed algorithm equals the original).
+  bool operator==(const Instruction& o) const;
+  bool operator!=(const Instruction& o) const { return !(*this == o); }
+};
+
+struct Algorithm {
+  std::vector<Instruction> setup, predict, learn;
+
+  std::vector<Instruction>& component(Component c);
+  const std::vector<Instruction>& component(Component c) const;
+  size_t size() const { return setup.size() + predict.size() + learn.size(); }
+  bool operator==(const Algorithm& o) const {
+    return setup == o.setup && predict == o.predict && learn == o.learn;
+  }
+  bool operator!=(const Algorithm& o) const { return !(*this == o); }
+};
+
+inline constexpr Component kAllComponents[kNumComponents] = {Component::Setup, Component::Predict,
+                                                             Component::Learn};
+const char* component_name(Component c);  // "Setup", "Predict", "Learn"
+
+// Every address the algorithm uses fits in `space`, index parameters lie in [0,1), component sizes fit the
+// bytecode. Throws amlz::Error naming the component, position and problem.
+void check_fits(const Algorithm& a, const AddressSpace& space);
+
+}  // namespace amlz

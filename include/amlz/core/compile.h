@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: Apache-2.0
+// compile(Algorithm) -> Program: dead code removed, addresses compacted, random ops keyed by source position.
+#pragma once
+#include "amlz/core/algorithm.h"
+#include "amlz/core/program.h"
+
+namespace amlz {
+
+struct CompileOptions {
+  // Drop instructions whose results can never reach the prediction s1 read after Predict (a liveness fixed point
+  // over Setup -> (Predict -> Learn)* -> Predict*, because memory persists between steps).
+  bool remove_dead_code = true;
+  // Renumber the addresses still used to 0..n-1 (s0, s1 and v0 keep their numbers), so kernels allocate only
+  // what a program touches.
+  bool compact_addresses = true;
+};
+
+// The algorithm must fit the bytecode (addresses < 256, components shorter than kMaxComponentSize): check it
+// with check_fits() first; compile() asserts it.
+Program compile(const Algorithm& a, const CompileOptions& options = {});
+
+}  // namespace amlz

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// The hand-written algorithms of spec §8.1: initial populations, baselines and test fixtures.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "amlz/core/algorithm.h"
+#include "amlz/core/generator.h"
+
+namespace amlz {
+
+enum class InitialAlgorithm {
+  NoOp,              // each component filled with NoOps
+  Random,            // every instruction random, from the component's allowed ops
+  Linear,            // linear regression by SGD (4 scalars, 3 vectors)
+  NeuralNet,         // 2-layer ReLU net with biases trained by SGD (5 scalars, 9 vectors, 2 matrices)
+  DamagedNeuralNet,  // NeuralNet without its two Gaussian initialisations
+};
+const char* initial_algorithm_name(InitialAlgorithm a);  // "noop", "random", "linear", "neural_net", ...
+std::optional<InitialAlgorithm> initial_algorithm_from_name(std::string_view name);
+
+struct ComponentSizes {
+  int setup = 0, predict = 0, learn = 0;
+};
+
+// The minimum address space an algorithm needs (e.g. NeuralNet: 5/9/2).
+AddressSpace required_space(InitialAlgorithm a);
+
+// Hand-written ones are padded with NoOps up to `sizes` (never truncated). Random needs `ops` and `rng`.
+Algorithm make_algorithm(InitialAlgorithm a, const ComponentSizes& sizes, const OpLists& ops,
+                         const AddressSpace& space, SearchRng& rng);
+
+Algorithm linear_algorithm(float learning_rate = 0.01f);
+Algorithm neural_net_algorithm(float learning_rate = 0.01f, float init_scale = 0.1f);
+Algorithm damaged_neural_net_algorithm();
+void pad_with_noops(Algorithm& a, const ComponentSizes& sizes);
+
+}  // namespace amlz

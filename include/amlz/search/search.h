@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+// One search experiment: batched regularized evolution (spec §8) or random search, on the search tasks, until
+// the training-step budget, a time limit or a stop request.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+
+#include "amlz/search/candidate_evaluator.h"
+#include "amlz/config.h"
+#include "amlz/search/mutator.h"
+#include "amlz/search/population.h"
+#include "amlz/core/search_rng.h"
+
+namespace amlz {
+
+struct SearchOptions {
+  SearchKind kind = SearchKind::Evolution;
+  int population_size = 1000;
+  int tournament_size = 10;
+  // Children made and evaluated together. 1 is exactly the serial algorithm; larger batches draw every parent of
+  // a batch from the population as it was before the batch (the paper's parallel workers do the same).
+  int batch_size = 1;
+  // Prepare (make, compile, budget) the next batch on the host while the current one is evaluated. Parents of a
+  // batch then come from the population before the previous batch was placed (one batch more of lag). Pays off
+  // when the evaluator is a GPU; off, the loop is exactly the batched algorithm above.
+  bool overlap = false;
+  int64_t max_train_steps = 0;
+  int64_t progress_every = 10000;
+  InitialAlgorithm initial = InitialAlgorithm::NoOp;
+  ComponentSizes init_sizes;
+  MutatorOptions mutator;
+  // Stops between batches when set (Ctrl-C), or once this steady-clock time is passed.
+  const std::atomic<bool>* stop = nullptr;
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+};
+
+struct SearchProgress {
+  int64_t individuals = 0;
+  uint64_t train_steps = 0;
+  double elapsed_seconds = 0;
+  double mean = 0, stdev = 0, best = 0;
+  double individuals_per_second = 0;
+  double train_steps_per_second = 0;
+  double fec_hit_rate = 0;  // over all task lookups so far; 0 without FEC
+};
+
+enum class StopReason { Budget, TimeLimit, Interrupted };
+const char* stop_reason_name(StopReason r);
+
+struct SearchResult {
+  Individual best;  // of the final population
+  int64_t individuals = 0;
+  uint64_t train_steps = 0;
+  double seconds = 0;
+  StopReason stop = StopReason::Budget;
+};
+
+class SearchObserver {
+ public:
+  virtual ~SearchObserver() = default;
+  // After initialisation and after each generation, when progress_every individuals passed (the first always).
+  virtual void on_progress(const SearchProgress&) {}
+  // After every batch, for a live display. Only the counters and rates of `p` are filled (population statistics
+  // cost a pass over the population; take them from `population` when needed).
+  virtual void on_batch(const SearchProgress& p, const Population& population) { (void)p, (void)population; }
+};
+
+SearchResult run_search(const SearchOptions& options, CandidateEvaluator& evaluator, SearchRng& rng,
+                        SearchObserver* observer = nullptr);
+
+}  // namespace amlz

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+// The evaluator workloads `amlz bench` measures on every available backend (issues: core and GPU evaluator).
+// Each workload is a batch of compiled programs and a task set; the measurement is the wall time of
+// Evaluator::evaluate over all (program, task) pairs, median of several repeats after a warm-up.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "amlz/eval/evaluator.h"
+#include "amlz/core/program.h"
+#include "amlz/tasks/task.h"
+
+namespace amlz::bench {
+
+struct Workload {
+  std::string name;         // e.g. "demo_f4", "seed_nn_f8"
+  std::string description;  // one line for the table
+  ProgramBatch batch;
+  TaskSet tasks;
+};
+
+// (a) the demo space of spec §12: F=4, 10 linear tasks, 100/100, random programs of sizes 10/2/8 from the
+// demo's 6 ops; (b) the seed's 2-layer NN program on 32 nn_teacher tasks, 1000 train / 100 valid, at F;
+// (c) the paper's scale: F=16, 10 nn_teacher tasks, 8000 / 1000, random programs of sizes 21/21/45 from
+// run_baseline.sh's op sets. `programs` scales the batch (the GPU wants thousands).
+Workload demo_workload(int programs);
+Workload seed_nn_workload(int features, int programs);
+Workload paper_scale_workload(int programs);
+
+struct Measurement {
+  double seconds = 0;            // median over repeats
+  double train_steps = 0;        // per evaluate() call
+  double evaluations = 0;        // work items per call
+  double instructions = 0;       // executed live instructions per call (setup + train + validation)
+  double fitness_checksum = 0;   // sum of fitnesses: two backends should agree closely
+};
+
+Measurement measure(Evaluator& evaluator, const Workload& w, int repeats);
+
+}  // namespace amlz::bench

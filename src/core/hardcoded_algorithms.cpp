@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: Apache-2.0
+// Hand-written algorithms, written in the text format so they read like the paper.
+#include "amlz/core/hardcoded_algorithms.h"
+
+#include "amlz/core/algorithm_text.h"
+#include "amlz/error.h"
+
+namespace amlz {
+
+const char* initial_algorithm_name(InitialAlgorithm a) {
+  switch (a) {
+    case InitialAlgorithm::NoOp: return "noop";
+    case InitialAlgorithm::Random: return "random";
+    case InitialAlgorithm::Linear: return "linear";
+    case InitialAlgorithm::NeuralNet: return "neural_net";
+    case InitialAlgorithm::DamagedNeuralNet: return "damaged_neural_net";
+  }
+  return "?";
+}
+
+std::optional<InitialAlgorithm> initial_algorithm_from_name(std::string_view name) {
+  for (InitialAlgorithm a : {InitialAlgorithm::NoOp, InitialAlgorithm::Random, InitialAlgorithm::Linear,
+                             InitialAlgorithm::NeuralNet, InitialAlgorithm::DamagedNeuralNet})
+    if (name == initial_algorithm_name(a)) return a;
+  return std::nullopt;
+}
+
+AddressSpace required_space(InitialAlgorithm a) {
+  switch (a) {
+    case InitialAlgorithm::NoOp:
+    case InitialAlgorithm::Random: return {2, 1, 0};
+    case InitialAlgorithm::Linear: return {4, 3, 0};
+    case InitialAlgorithm::NeuralNet:
+    case InitialAlgorithm::DamagedNeuralNet: return {5, 9, 2};
+  }
+  return {};
+}
+
+Algorithm linear_algorithm(float learning_rate) {
+  return parse_algorithm(
+      "def Setup():\n"
+      "  s2 = " + format_float(learning_rate) + "\n"
+      "def Predict():\n"
+      "  s1 = dot(v1, v0)\n"
+      "def Learn():\n"
+      "  s3 = s0 - s1\n"
+      "  s3 = s2 * s3\n"
+      "  v2 = s3 * v0\n"
+      "  v1 = v1 + v2\n",
+      "linear algorithm");
+}
+
+namespace {
+
+// v1/s2: biases, m0/v2: layer weights, v5 stays 0 so maximum(v3, v5) is the ReLU.
+std::string neural_net_text(float learning_rate, float init_scale, bool with_init) {
+  const std::string scale = format_float(init_scale);
+  std::string setup = with_init ? "  v2 = gaussian(0, " + scale + ", n_features)\n" +
+                                      "  m0 = gaussian(0, " + scale + ", (n_features, n_features))\n"
+                                : "";
+  return "def Setup():\n" + setup + "  s3 = " + format_float(learning_rate) + "\n" +
+         "def Predict():\n"
+         "  v3 = dot(m0, v0)\n"
+         "  v3 = v3 + v1\n"
+         "  v4 = maximum(v3, v5)\n"
+         "  s1 = dot(v4, v2)\n"
+         "  s1 = s1 + s2\n"
+         "def Learn():\n"
+         "  s4 = s0 - s1\n"            // error
+         "  s4 = s3 * s4\n"            // scaled by the learning rate
+         "  s2 = s2 + s4\n"            // output bias
+         "  v7 = heaviside(v3, 1.0)\n"  // ReLU gradient
+         "  v8 = s4 * v2\n"            // back-propagate through the (old) output weights
+         "  v7 = v7 * v8\n"
+         "  v6 = s4 * v4\n"            // output weights
+         "  v2 = v2 + v6\n"
+         "  v1 = v1 + v7\n"            // hidden biases
+         "  m1 = outer(v7, v0)\n"      // hidden weights
+         "  m0 = m0 + m1\n";
+}
+
+}  // namespace
+
+Algorithm neural_net_algorithm(float learning_rate, float init_scale) {
+  return parse_algorithm(neural_net_text(learning_rate, init_scale, true), "neural-net algorithm");
+}
+
+Algorithm damaged_neural_net_algorithm() {
+  return parse_algorithm(neural_net_text(0.01f, 0.1f, false), "damaged neural-net algorithm");
+}
+
+void pad_with_noops(Algorithm& a, const ComponentSizes& sizes) {
+  const int want[kNumComponents] = {sizes.setup, sizes.predict, sizes.learn};
+  for (Component c : kAllComponents) {
+    auto& instrs = a.component(c);
+    while (static_cast<int>(instrs.size()) < want[static_cast<int>(c)]) instrs.push_back(Instruction{});
+  }
+}
+
+Algorithm make_algorithm(InitialAlgorithm kind, const ComponentSizes& sizes, const OpLists& ops,
+                         const AddressSpace& space, SearchRng& rng) {
+  Algorithm a;
+  switch (kind) {
+    case InitialAlgorithm::NoOp: break;
+    case InitialAlgorithm::Random:
+      pad_with_noops(a, sizes);
+      for (Component c : kAllComponents) randomize_component(a.component(c), ops[static_cast<int>(c)], space, rng);
+      return a;
+    case InitialAlgorithm::Linear: a = linear_algorithm(); break;
+    case InitialAlgorithm::NeuralNet: a = neural_net_algorithm(); break;
+    case InitialAlgorithm::DamagedNeuralNet: a = damaged_neural_net_algorithm(); break;
+  }
+  pad_with_noops(a, sizes);
+  return a;
+}
+
+}  // namespace amlz

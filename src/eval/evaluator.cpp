@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "amlz/eval/evaluator.h"
+
+namespace amlz {
+
+const char* status_name(EvalStatus s) {
+  switch (s) {
+    case EvalStatus::Ok: return "ok";
+    case EvalStatus::NonFinite: return "non-finite";
+    case EvalStatus::Diverged: return "diverged";
+    case EvalStatus::OverBudget: return "over-budget";
+  }
+  return "?";
+}
+
+const char* backend_name(Backend b) { return b == Backend::Cuda ? "cuda" : "cpu"; }
+
+std::vector<WorkItem> full_work_items(size_t num_programs, const TaskSet& tasks) {
+  std::vector<WorkItem> items;
+  items.reserve(num_programs * tasks.size());
+  for (size_t p = 0; p < num_programs; ++p)
+    for (const Task& t : tasks.tasks)
+      items.push_back({static_cast<uint32_t>(p), t.index, t.max_train_steps(), static_cast<uint32_t>(t.n_valid)});
+  return items;
+}
+
+}  // namespace amlz

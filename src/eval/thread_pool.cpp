@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "eval/thread_pool.h"
+
+#include <algorithm>
+
+namespace amlz {
+
+ThreadPool::ThreadPool(int threads) {
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { worker_loop(); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  for (auto& t : workers_) t.join();
+}
+
+void ThreadPool::run_chunks() {
+  for (;;) {
+    size_t begin;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (next_ >= n_ || error_) return;
+      begin = next_;
+      next_ = std::min(n_, next_ + chunk_);
+    }
+    const size_t end = std::min(n_, begin + chunk_);
+    try {
+      for (size_t i = begin; i < end; ++i) (*job_)(i);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!error_) error_ = std::current_exception();
+      return;
+    }
+  }
+}
+
+void ThreadPool::worker_loop() {
+  uint64_t seen = 0;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+      if (stop_) return;
+      seen = generation_;
+      ++busy_;
+    }
+    run_chunks();
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      --busy_;
+    }
+    done_.notify_one();
+  }
+}
+
+void ThreadPool::parallel_for(size_t n, size_t chunk, const std::function<void(size_t)>& fn) {
+  if (n == 0) return;
+  if (workers_.empty() || n <= chunk) {
+    for (size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    job_ = &fn;
+    n_ = n;
+    chunk_ = std::max<size_t>(1, chunk);
+    next_ = 0;
+    error_ = nullptr;
+    ++generation_;
+  }
+  wake_.notify_all();
+  run_chunks();
+  std::exception_ptr error;
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [&] { return busy_ == 0 && (next_ >= n_ || error_); });
+    job_ = nullptr;
+    error = error_;
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+}  // namespace amlz

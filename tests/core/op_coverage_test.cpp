@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+// Every op of the op table has a semantic test in ops_test.cpp. The registry is filled during static
+// initialisation (AMLZ_OP_TEST), so this check does not depend on the order in which gtest runs the tests; each
+// registered entry must also name a test gtest really knows about, so a registration alone cannot count.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <utility>
+
+#include "amlz/core/ops.h"
+#include "core/op_test_registry.h"
+
+namespace amlz {
+namespace {
+
+// Every (suite, name) pair gtest has registered in this binary.
+std::set<std::pair<std::string, std::string>> gtest_tests() {
+  std::set<std::pair<std::string, std::string>> out;
+  const ::testing::UnitTest& unit = *::testing::UnitTest::GetInstance();
+  for (int i = 0; i < unit.total_test_suite_count(); ++i) {
+    const ::testing::TestSuite& suite = *unit.GetTestSuite(i);
+    for (int j = 0; j < suite.total_test_count(); ++j)
+      out.insert({suite.name(), suite.GetTestInfo(j)->name()});
+  }
+  return out;
+}
+
+TEST(OpCoverage, OpTableIsDenseWithSixtyFiveRows) {
+  // The spec's op list is 0..64; the table must hold exactly those codes, each at its own index.
+  EXPECT_EQ(kNumOps, 65);
+  EXPECT_EQ(sizeof(kOpTable) / sizeof(kOpTable[0]), 65u);
+  std::set<int> codes;
+  for (int i = 0; i < kNumOps; ++i) {
+    EXPECT_EQ(static_cast<int>(kOpTable[i].op), i) << "row " << i << " (" << kOpTable[i].enum_name << ")";
+    codes.insert(static_cast<int>(kOpTable[i].op));
+  }
+  EXPECT_EQ(codes.size(), 65u) << "duplicate op codes in the table";
+  EXPECT_TRUE(is_valid_op(64));
+  EXPECT_FALSE(is_valid_op(65));
+}
+
+TEST(OpCoverage, EveryOpHasASemanticTest) {
+  const auto& registry = test::op_test_registry();
+  ASSERT_FALSE(registry.empty()) << "ops_test.cpp registered nothing: is it linked into this binary?";
+  std::set<int> covered;
+  for (const test::OpTestEntry& e : registry) {
+    const int code = static_cast<int>(e.op);
+    ASSERT_TRUE(code >= 0 && code < kNumOps) << "registered op code " << code << " is not in the table";
+    covered.insert(code);
+  }
+  for (const OpInfo& info : kOpTable)
+    EXPECT_TRUE(covered.count(static_cast<int>(info.op)))
+        << info.enum_name << " (" << static_cast<int>(info.op) << ") has no semantic test in ops_test.cpp";
+  EXPECT_EQ(covered.size(), static_cast<size_t>(kNumOps));
+}
+
+TEST(OpCoverage, EveryRegisteredTestIsARealGtestTest) {
+  const auto known = gtest_tests();
+  for (const test::OpTestEntry& e : test::op_test_registry()) {
+    // AMLZ_OP_TEST builds the suite name and the registered op from the same enumerator token, so a registered
+    // test cannot claim another op; here we only make sure the test exists in this binary.
+    EXPECT_TRUE(known.count({e.suite, e.name})) << e.suite << "." << e.name << " is registered but not a gtest test";
+  }
+}
+
+}  // namespace
+}  // namespace amlz
