@@ -92,52 +92,6 @@ DeviceCensus take_census() {
 
 bool is_pow2_lanes(int l) { return l >= 1 && l <= 32 && (l & (l - 1)) == 0; }
 
-// What the kernels need to know about a program beyond its descriptor.
-struct ProgramInfo {
-  bool matmul_scratch = false;     // a matmul whose output is its right operand
-  bool predict_writes_v0 = false;  // Predict may overwrite the features, so they are restored before Learn
-};
-
-// The kernels trust their input (out-of-range addresses would corrupt other warps' memory), so the batch is checked
-// here once per call: the same conditions as verify(), on the packed form.
-std::vector<ProgramInfo> inspect(const ProgramBatch& batch) {
-  std::vector<ProgramInfo> info(batch.size());
-  for (size_t p = 0; p < batch.size(); ++p) {
-    const ProgramDesc& d = batch.programs[p];
-    const std::string where = "CUDA evaluator: program " + std::to_string(p) + " ";
-    const size_t n = static_cast<size_t>(d.n_setup) + d.n_predict + d.n_learn;
-    AMLZ_CHECK(static_cast<size_t>(d.code_offset) + n <= batch.code.size(), where + "runs past the batch's code");
-    AMLZ_CHECK(d.n_scalars >= 2 && d.n_vectors >= 1, where + "lacks s0, s1 or v0 (did it pass verify()?)");
-    for (size_t k = 0; k < n; ++k) {
-      const Instr& in = batch.code[d.code_offset + k];
-      AMLZ_CHECK(is_valid_op(static_cast<uint8_t>(in.op)),
-                 where + "instruction " + std::to_string(k) + " has an unknown opcode");
-      const OpInfo& oi = op_info(in.op);
-      auto in_range = [&](Kind kind, uint8_t addr) {
-        switch (kind) {
-          case Kind::Scalar: return addr < d.n_scalars;
-          case Kind::Vector: return addr < d.n_vectors;
-          case Kind::Matrix: return addr < d.n_matrices;
-          case Kind::None: return true;
-        }
-        return false;
-      };
-      const bool random = is_random_op(in.op);
-      AMLZ_CHECK(in_range(oi.out, in.out) && (random || (in_range(oi.in1, in.in1) && in_range(oi.in2, in.in2))),
-                 where + "instruction " + std::to_string(k) + " addresses memory it does not have");
-      auto index_ok = [](float f) { return f >= 0.0f && f < 1.0f; };
-      AMLZ_CHECK(oi.data != DataKind::VectorConst || index_ok(in.d0),
-                 where + "instruction " + std::to_string(k) + " has a vector index outside [0,1)");
-      AMLZ_CHECK(oi.data != DataKind::MatrixConst || (index_ok(in.d0) && index_ok(in.d1)),
-                 where + "instruction " + std::to_string(k) + " has a matrix index outside [0,1)");
-      if (in.op == Op::MatrixMatrixProduct && in.out == in.in2) info[p].matmul_scratch = true;
-      const bool in_predict = k >= d.n_setup && k < static_cast<size_t>(d.n_setup) + d.n_predict;
-      if (in_predict && oi.out == Kind::Vector && in.out == kFeaturesVector) info[p].predict_writes_v0 = true;
-    }
-  }
-  return info;
-}
-
 size_t align_up(size_t x, size_t a) { return (x + a - 1) / a * a; }
 
 // Canary bytes around the results: a kernel writing outside its slots is caught on the host (STYLE.md §E).
@@ -153,17 +107,10 @@ class CudaEvaluator final : public Evaluator {
       throw Error("CUDA device " + std::to_string(device_) + " does not exist (" + std::to_string(n) +
                   " device(s) present)");
     lanes_ = options.lanes_per_task;
-    if (lanes_ == 0) {
-      if (const char* env = std::getenv("AMLZ_CUDA_LANES"); env && *env) {
-        lanes_ = std::atoi(env);
-        if (!is_pow2_lanes(lanes_))
-          throw ConfigError(std::string("AMLZ_CUDA_LANES must be 1, 2, 4, 8, 16 or 32 (got '") + env + "')");
-      }
-    } else if (!is_pow2_lanes(lanes_)) {
+    verbose_ = options.verbose;
+    if (lanes_ != 0 && !is_pow2_lanes(lanes_))
       throw ConfigError("lanes_per_task must be 0 (automatic) or 1, 2, 4, 8, 16, 32 (got " +
                         std::to_string(lanes_) + ")");
-    }
-    if (const char* env = std::getenv("AMLZ_CUDA_VERBOSE")) verbose_ = *env && std::strcmp(env, "0") != 0;
 
     AMLZ_CUDA_CHECK(cudaSetDevice(device_));
     AMLZ_CUDA_CHECK(cudaGetDeviceProperties(&props_, device_));
@@ -192,9 +139,8 @@ class CudaEvaluator final : public Evaluator {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<TaskResult> out(items.size());
     if (items.empty()) return out;
-    for (const WorkItem& w : items)
-      AMLZ_CHECK(w.program < batch.size() && w.task < tasks.size(), "work item out of range");
-    const std::vector<ProgramInfo> info = inspect(batch);
+    // The kernels trust their input: an out-of-range address would corrupt other warps' memory.
+    check_evaluation_input(batch, tasks, items);
     AMLZ_CUDA_CHECK(cudaSetDevice(device_));
     upload_tasks(tasks);
 
@@ -236,7 +182,7 @@ class CudaEvaluator final : public Evaluator {
       for (const auto& [r0, r1] : runs) {
         const uint32_t p = items[order[r0]].program;
         const ProgramDesc& d = batch.programs[p];
-        need.programs.push_back({d.n_scalars, d.n_vectors, d.n_matrices + (info[p].matmul_scratch ? 1u : 0u)});
+        need.programs.push_back({d.n_scalars, d.n_vectors, d.n_matrices + ((d.flags & kMatmulIntoRightOperand) ? 1u : 0u)});
         counts.push_back(static_cast<uint32_t>(r1 - r0));
       }
       std::nth_element(counts.begin(), counts.begin() + counts.size() / 2, counts.end());
@@ -246,9 +192,8 @@ class CudaEvaluator final : public Evaluator {
       group.first_job = jobs.size();
       for (const auto& [r0, r1] : runs) {
         const uint32_t p = items[order[r0]].program;
-        const uint32_t flags = info[p].predict_writes_v0 ? 1u : 0u;
         for (size_t k = r0; k < r1; k += tiles)
-          jobs.push_back({p, static_cast<uint32_t>(k), static_cast<uint32_t>(std::min(tiles, r1 - k)), flags});
+          jobs.push_back({p, static_cast<uint32_t>(k), static_cast<uint32_t>(std::min(tiles, r1 - k)), 0u});
       }
       group.n_jobs = jobs.size() - group.first_job;
       cuda::finish_plan(group.plan, limits_, group.n_jobs);
@@ -362,8 +307,6 @@ class CudaEvaluator final : public Evaluator {
     for (size_t i = 0; i < ts.size(); ++i) {
       const Task& t = ts.tasks[i];
       const int f = t.features;
-      AMLZ_CHECK(f == 2 || f == 4 || f == 8 || f == 16 || f == 32,
-                 "task " + std::to_string(i) + " has feature size " + std::to_string(f));
       AMLZ_CHECK(t.n_train >= 0 && t.n_valid >= 0 && t.n_epochs >= 1, "task " + std::to_string(i) + " sizes");
       const size_t nt = static_cast<size_t>(t.n_train), nv = static_cast<size_t>(t.n_valid);
       AMLZ_CHECK(t.train_x.size() == nt * f && t.train_y.size() == nt && t.valid_x.size() == nv * f &&

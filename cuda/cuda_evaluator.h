@@ -12,12 +12,12 @@ namespace amlz {
 struct CudaEvaluatorOptions {
   int device = 0;
   // Lanes of a warp that work on one task (a power of two 1..32): 1 = each lane runs its own task, 32 = the whole
-  // warp works on one task's vectors and matrices. 0 = automatic per feature size and batch (see launch.cu). When
-  // 0, the environment variable AMLZ_CUDA_LANES (a power of two) overrides the automatic choice: it lets the parity
-  // tests and benchmarks sweep every lane mapping through make_evaluator(). A value not compiled for a feature size
-  // runs with the nearest compiled one (cuda/kernels/instantiations.cuh); programs too large for shared memory at
-  // that L run on the global-memory path at L = F. AMLZ_CUDA_VERBOSE=1 prints each launch's plan on stderr.
+  // warp works on one task's vectors and matrices. 0 = automatic per feature size and batch (see launch.cu); a
+  // fixed value lets the parity tests and benchmarks sweep every lane mapping. A value not compiled for a feature
+  // size runs with the nearest compiled one (cuda/kernels/instantiations.cuh); programs too large for shared memory
+  // at that L run on the global-memory path at L = F.
   int lanes_per_task = 0;
+  bool verbose = false;  // print each launch's plan on stderr
 };
 
 // Number of usable CUDA devices. Never throws: with no device, no driver or a driver older than the runtime it

@@ -2,7 +2,7 @@
 // The per-warp bytecode interpreter (the CUB "agent" level): one warp runs ONE program on 32/L tasks at once, L
 // lanes per task (a "tile"). All 32 lanes walk the same instruction stream, so the opcode switch never diverges;
 // only per-lane predicates (which tile is still running) differ. Written independently of the CPU reference
-// (src/cpu/interpreter.h): only the per-element edge rules (op_semantics.h), the random draws (rng.h) and the
+// (src/eval/cpu_interpreter.h): only the per-element edge rules (op_semantics.h), the random draws (core/philox.h) and the
 // bytecode are shared, so agreement between the two is evidence. Private to cuda/.
 //
 // Memory layout (per warp, in shared memory or, for programs too large for it, global memory):
@@ -37,6 +37,7 @@
 #include <cstdint>
 
 #include "amlz/core/bytecode.h"
+#include "amlz/core/features.h"
 #include "amlz/core/op_semantics.h"
 #include "amlz/core/philox.h"
 
@@ -46,7 +47,7 @@ inline constexpr unsigned kFullMask = 0xffffffffu;
 
 template <int F, int L>
 struct Geometry {
-  static_assert(F == 2 || F == 4 || F == 8 || F == 16 || F == 32, "feature sizes are 2, 4, 8, 16, 32");
+  static_assert(is_supported_features(F), "F must be one of kFeatureSizes (core/features.h)");
   static_assert(L >= 1 && L <= F && (L & (L - 1)) == 0, "lanes per task: a power of two, at most F");
   static constexpr int kTasks = 32 / L;          // tiles (tasks) per warp
   static constexpr int kVE = F / L;              // vector elements per lane = matrix rows per lane
@@ -132,11 +133,6 @@ __device__ __forceinline__ void tile_sync() {
   if constexpr (L > 1) __syncwarp(kFullMask);
 }
 
-// Which random stream the ops of one component execution draw from (rng.h random_op_draw).
-struct RandomCtx {
-  uint32_t seed, task, phase, step;
-};
-
 // ---- Cold paths, compiled once per translation unit and called, not inlined ------------------------------------
 // They hold the heaviest code (Payne-Hanek trig reduction, double-precision log/cos of Box-Muller, Philox) and would
 // otherwise set the register allocation and instruction-cache footprint of the whole interpreter.
@@ -155,10 +151,10 @@ static __device__ __noinline__ float scalar_transcendental(uint32_t op, float x)
   }
 }
 
-// One element of a random op (rng.h), exactly as the CPU draws it: the double result rounded to float.
-static __device__ __noinline__ float random_value(RandomCtx rc, uint32_t key, uint32_t element, bool is_gaussian, float d0,
+// One element of a random op (core/philox.h), exactly as the CPU draws it: the double result rounded to float.
+static __device__ __noinline__ float random_value(RandomStream rc, uint32_t key, uint32_t element, bool is_gaussian, float d0,
                                                   float d1) {
-  const Philox4 r = random_op_draw(rc.seed, rc.task, rc.phase, rc.step, key, element);
+  const Philox4 r = random_op_draw(rc, key, element);
   const double x = is_gaussian ? gaussian(static_cast<double>(d0), static_cast<double>(d1), r.v[0], r.v[1])
                                : uniform_open(static_cast<double>(d0), static_cast<double>(d1), r.v[0]);
   return static_cast<float>(x);
@@ -207,7 +203,7 @@ class WarpInterpreter {
   // Runs n instructions. The next instruction's 16 bytes are fetched while the current one executes, so the
   // warp-uniform load's latency hides behind the op. `act` masks every store of tiles that must not run (tasks
   // already stopped, validating while others train, or no task at all); they still take part in shuffles.
-  __device__ __forceinline__ void run(const uint4* code, int n, bool act, const RandomCtx& rc) const {
+  __device__ __forceinline__ void run(const uint4* code, int n, bool act, const RandomStream& rc) const {
     if (n <= 0) return;
     uint4 cur = __ldg(code);
     for (int k = 0; k < n; ++k) {
@@ -595,7 +591,7 @@ class WarpInterpreter {
   }
 
   // Uniform/Gaussian fills: element e of a vector, row-major index i*F+j of a matrix, as the CPU keys them.
-  __device__ __forceinline__ void random_fill(Op op, int o, bool act, const RandomCtx& rc, uint32_t key, float d0,
+  __device__ __forceinline__ void random_fill(Op op, int o, bool act, const RandomStream& rc, uint32_t key, float d0,
                                               float d1) const {
     const bool gauss = op == Op::VectorGaussianSet || op == Op::MatrixGaussianSet;
     if (op == Op::VectorUniformSet || op == Op::VectorGaussianSet) {
@@ -623,7 +619,7 @@ class WarpInterpreter {
 
   // Rare and register-hungry ops run out of line: the copy of the interpreter (a few pointers) travels by value.
   __device__ __noinline__ static void cold_op(const WarpInterpreter self, uint32_t op_code, int o, int a, int b,
-                                              bool act, RandomCtx rc, uint32_t key, float d0, float d1) {
+                                              bool act, RandomStream rc, uint32_t key, float d0, float d1) {
     const Op op = static_cast<Op>(op_code);
     switch (op) {
       case Op::MatrixTranspose: self.transpose(o, a, act); break;
@@ -637,7 +633,7 @@ class WarpInterpreter {
   }
 
   // ---- the dispatch ---------------------------------------------------------------------------------------------
-  __device__ __forceinline__ void exec(const uint4 w, const bool act, const RandomCtx& rc) const {
+  __device__ __forceinline__ void exec(const uint4 w, const bool act, const RandomStream& rc) const {
     const uint32_t op_code = w.x & 0xFFu;
     const int o = static_cast<int>((w.x >> 8) & 0xFFu);
     const int a = static_cast<int>((w.x >> 16) & 0xFFu);

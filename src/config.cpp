@@ -110,15 +110,4 @@ void validate(const Config& c, ConfigUse use) {
   if (c.max_seconds < 0) fail("max_seconds", "must not be negative");
 }
 
-MutatorOptions mutator_options(const Config& c) {
-  MutatorOptions m;
-  m.types = c.evolution.mutations;
-  m.mutate_prob = c.evolution.mutate_prob;
-  m.ops = c.algorithm.ops;
-  m.space = c.memory;
-  m.min_sizes = c.algorithm.min_sizes;
-  m.max_sizes = c.algorithm.max_sizes;
-  return m;
-}
-
 }  // namespace amlz

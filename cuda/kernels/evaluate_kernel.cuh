@@ -25,9 +25,6 @@
 
 namespace amlz::cuda {
 
-// WarpJob::reserved bits (set on the host).
-inline constexpr uint32_t kJobPredictWritesV0 = 1u;  // Predict may overwrite v0: restore the features before Learn
-
 template <int F, int L>
 __device__ __forceinline__ Chunk<F / L> load_features(const float* row, int r) {
   using G = Geometry<F, L>;
@@ -42,7 +39,7 @@ __device__ __forceinline__ Chunk<F / L> load_features(const float* row, int r) {
   return x;
 }
 
-// The schedule of one task (spec §4 and src/cpu/interpreter.h execute_task), kept identical in every lane of its
+// The schedule of one task (spec §4 and src/eval/cpu_interpreter.h execute_task), kept identical in every lane of its
 // tile so that no lane has to ask another. Kept small: it is live across the whole interpreter loop, and every
 // register here is one the interpreter cannot use. `best` doubles as the result: an early stop in epoch 0 scores 0,
 // and best is still 0 then (it only grows after a validation); later the result is best, as on the CPU.
@@ -127,7 +124,7 @@ __device__ __forceinline__ void run_job(const KernelArgs& args, const WarpJob jo
   for (;;) {
     uint32_t first = 0, n = d.n_setup;
     bool act = has_item;
-    RandomCtx rc{seed, task_index, kPhaseSetup, 0};
+    RandomStream rc{seed, task_index, kPhaseSetup, 0};
     if (stage == kPredict) {
       if (!__any_sync(kFullMask, ts.phase != TileSchedule::kDone)) break;
       act = ts.phase != TileSchedule::kDone;
@@ -159,7 +156,7 @@ __device__ __forceinline__ void run_job(const KernelArgs& args, const WarpJob jo
       rc.phase = kPhaseTrain;
       rc.step = ts.step - 1;  // the step this Learn completes: counted when its Predict ran
       if (learn_now) {
-        if (job.reserved & kJobPredictWritesV0)
+        if (d.flags & kPredictWritesV0)
           it.set_features(load_features<F, L>(args.data + task->train_x + example * F, r), true);
         it.s(kLabelScalar) = y;
       }

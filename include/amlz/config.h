@@ -3,59 +3,16 @@
 // command-line overrides (src/cli/config_options.cpp) and validated once by validate().
 #pragma once
 #include <cstdint>
-#include <limits>
 #include <string>
-#include <vector>
 
 #include "amlz/core/algorithm.h"
 #include "amlz/eval/fitness.h"
-#include "amlz/core/generator.h"
-#include "amlz/core/hardcoded_algorithms.h"
-#include "amlz/search/mutator.h"
+#include "amlz/search/fec_cache.h"
+#include "amlz/search/search_config.h"
+#include "amlz/search/train_budget.h"
 #include "amlz/tasks/task.h"
 
 namespace amlz {
-
-enum class SearchKind { Evolution, Random };
-
-struct AlgorithmConfig {
-  InitialAlgorithm initial = InitialAlgorithm::NoOp;
-  OpLists ops;  // Setup, Predict, Learn
-  ComponentSizes init_sizes;
-  ComponentSizes min_sizes, max_sizes;  // for insert/remove mutations; max 0 = unbounded
-};
-
-struct EvolutionConfig {
-  SearchKind search = SearchKind::Evolution;
-  int population_size = 1000;
-  int tournament_size = 10;
-  double mutate_prob = 0.9;
-  std::vector<MutationType> mutations = {MutationType::AlterParam, MutationType::RandomizeInstruction,
-                                         MutationType::RandomizeComponent};
-  int batch_size = 0;                       // children evaluated together; 0 = chosen for the backend
-  int64_t max_train_steps = 80'000'000'000;  // per experiment, all tasks, FEC pre-runs included
-  int64_t progress_every = 10000;           // individuals between progress lines
-};
-
-struct FecConfig {
-  bool enabled = false;
-  int num_train = 10;
-  int num_valid = 10;
-  int cache_size = 100000;
-  int forget_every = 100;  // 0 = never forget
-};
-
-struct TrainBudgetConfig {
-  bool enabled = false;
-  InitialAlgorithm baseline = InitialAlgorithm::NeuralNet;
-  double threshold_factor = 2.0;
-};
-
-struct ExperimentConfig {
-  int64_t max_experiments = 1;  // 0 = until sufficient_fitness is exceeded
-  bool randomize_task_seeds = false;
-  double sufficient_fitness = std::numeric_limits<double>::infinity();
-};
 
 struct Config {
   AddressSpace memory;
@@ -83,7 +40,5 @@ enum class ConfigUse { Evaluate, Search };
 
 // Checks every value the use needs and the combinations between them; throws ConfigError naming the key.
 void validate(const Config& c, ConfigUse use);
-
-MutatorOptions mutator_options(const Config& c);
 
 }  // namespace amlz

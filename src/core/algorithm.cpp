@@ -48,30 +48,29 @@ namespace {
 
 bool is_index(float f) { return f >= 0.0f && f < 1.0f; }
 
-void check_instruction(const Instruction& in, const AddressSpace& space, Component c, size_t pos) {
-  const OpInfo& info = op_info(in.op);
-  auto fail = [&](const std::string& what) {
-    throw Error(std::string(component_name(c)) + " instruction " + std::to_string(pos + 1) + " (" +
-                op_name(in.op) + "): " + what);
-  };
-  auto check_addr = [&](Kind k, int addr, const char* slot) {
-    if (k == Kind::None) return;
-    const int n = address_count(space, k);
-    if (addr >= n)
-      fail(std::string(slot) + " " + kind_letter(k) + std::to_string(addr) + " is out of range: the address space has " +
-           std::to_string(n) + " " + kind_letter(k) + "-addresses (" + kind_letter(k) + "0.." + kind_letter(k) +
-           std::to_string(n - 1) + ")");
-  };
-  check_addr(info.in1, in.in1, "input");
-  check_addr(info.in2, in.in2, "input");
-  check_addr(info.out, in.out, "output");
-  if (info.data == DataKind::VectorConst && !is_index(in.data[0]))
-    fail("element index " + std::to_string(in.data[0]) + " must lie in [0, 1)");
-  if (info.data == DataKind::MatrixConst && !(is_index(in.data[0]) && is_index(in.data[1])))
-    fail("element indices must lie in [0, 1)");
-}
-
 }  // namespace
+
+std::optional<std::string> operand_problem(Op op, uint8_t out, uint8_t in1, uint8_t in2, float d0, float d1,
+                                           const AddressSpace& space) {
+  const OpInfo& info = op_info(op);
+  const Kind kinds[3] = {info.in1, info.in2, info.out};
+  const uint8_t addrs[3] = {in1, in2, out};
+  const char* slots[3] = {"input", "input", "output"};
+  for (int k = 0; k < 3; ++k) {
+    if (kinds[k] == Kind::None) continue;
+    const int n = address_count(space, kinds[k]);
+    if (addrs[k] < n) continue;
+    const char l = kind_letter(kinds[k]);
+    return std::string(slots[k]) + " " + l + std::to_string(addrs[k]) + " is out of range: the memory has " +
+           std::to_string(n) + " " + l + "-addresses" +
+           (n > 0 ? std::string(" (") + l + "0.." + l + std::to_string(n - 1) + ")" : std::string());
+  }
+  if (info.data == DataKind::VectorConst && !is_index(d0))
+    return "element index " + std::to_string(d0) + " must lie in [0,1)";
+  if (info.data == DataKind::MatrixConst && !(is_index(d0) && is_index(d1)))
+    return "element indices " + std::to_string(d0) + ", " + std::to_string(d1) + " must lie in [0,1)";
+  return std::nullopt;
+}
 
 void check_fits(const Algorithm& a, const AddressSpace& space) {
   for (Component c : kAllComponents) {
@@ -79,7 +78,12 @@ void check_fits(const Algorithm& a, const AddressSpace& space) {
     if (instrs.size() >= kMaxComponentSize)
       throw Error(std::string(component_name(c)) + " has " + std::to_string(instrs.size()) +
                   " instructions; at most " + std::to_string(kMaxComponentSize - 1) + " are supported");
-    for (size_t i = 0; i < instrs.size(); ++i) check_instruction(instrs[i], space, c, i);
+    for (size_t i = 0; i < instrs.size(); ++i) {
+      const Instruction& in = instrs[i];
+      if (auto problem = operand_problem(in.op, in.out, in.in1, in.in2, in.data[0], in.data[1], space))
+        throw Error(std::string(component_name(c)) + " instruction " + std::to_string(i + 1) + " (" +
+                    op_name(in.op) + "): " + *problem);
+    }
   }
 }
 

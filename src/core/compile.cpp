@@ -137,6 +137,7 @@ Program compile(const Algorithm& a, const CompileOptions& options) {
   p.desc.n_scalars = static_cast<uint8_t>(count[static_cast<int>(Kind::Scalar)]);
   p.desc.n_vectors = static_cast<uint8_t>(count[static_cast<int>(Kind::Vector)]);
   p.desc.n_matrices = static_cast<uint8_t>(count[static_cast<int>(Kind::Matrix)]);
+  p.desc.flags = program_flags(p.code.data(), p.desc);
   return p;
 }
 

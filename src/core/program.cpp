@@ -18,35 +18,57 @@ uint32_t ProgramBatch::add(const Program& p, uint32_t eval_seed) {
   return static_cast<uint32_t>(programs.size() - 1);
 }
 
-std::optional<std::string> verify(const Program& p) {
-  const ProgramDesc& d = p.desc;
+uint8_t program_flags(const Instr* code, const ProgramDesc& d) {
+  uint8_t flags = 0;
   const size_t n = static_cast<size_t>(d.n_setup) + d.n_predict + d.n_learn;
+  for (size_t k = 0; k < n; ++k) {
+    const Instr& in = code[k];
+    const bool in_predict = k >= d.n_setup && k < static_cast<size_t>(d.n_setup) + d.n_predict;
+    if (in_predict && op_info(in.op).out == Kind::Vector && in.out == kFeaturesVector) flags |= kPredictWritesV0;
+    if (in.op == Op::MatrixMatrixProduct && in.out == in.in2) flags |= kMatmulIntoRightOperand;
+  }
+  return flags;
+}
+
+namespace {
+
+// `available`: instructions from `code` to the end of its array.
+std::optional<std::string> verify_program(const ProgramDesc& d, const Instr* code, size_t available) {
+  const size_t n = static_cast<size_t>(d.n_setup) + d.n_predict + d.n_learn;
+  if (n > available)
+    return "the components add up to " + std::to_string(n) + " instructions but the code holds " +
+           std::to_string(available);
+  if (d.n_scalars < 2 || d.n_vectors < 1) return std::string("s0, s1 and v0 must be allocated");
+  const AddressSpace memory{d.n_scalars, d.n_vectors, d.n_matrices};
+  for (size_t i = 0; i < n; ++i) {
+    const Instr& in = code[i];
+    const std::string where = "instruction " + std::to_string(i) + ": ";
+    if (!is_valid_op(static_cast<uint8_t>(in.op))) return where + "unknown opcode " + std::to_string(int(in.op));
+    if (auto problem = operand_problem(in.op, in.out, in.in1, in.in2, in.d0, in.d1, memory)) return where + *problem;
+  }
+  if (d.flags != program_flags(code, d))
+    return "flags " + std::to_string(d.flags) + " do not describe the code (expected " +
+           std::to_string(program_flags(code, d)) + ")";
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> verify(const Program& p) {
+  const size_t n = static_cast<size_t>(p.desc.n_setup) + p.desc.n_predict + p.desc.n_learn;
   if (p.code.size() != n)
     return "code holds " + std::to_string(p.code.size()) + " instructions but the components add up to " +
            std::to_string(n);
-  if (d.n_scalars < 2 || d.n_vectors < 1)
-    return std::string("s0, s1 and v0 must be allocated");
-  for (size_t i = 0; i < n; ++i) {
-    const Instr& in = p.code[i];
-    const std::string where = "instruction " + std::to_string(i) + ": ";
-    if (!is_valid_op(static_cast<uint8_t>(in.op))) return where + "unknown opcode " + std::to_string(int(in.op));
-    const OpInfo& info = op_info(in.op);
-    auto bad = [&](Kind k, uint8_t addr) {
-      switch (k) {
-        case Kind::Scalar: return addr >= d.n_scalars;
-        case Kind::Vector: return addr >= d.n_vectors;
-        case Kind::Matrix: return addr >= d.n_matrices;
-        case Kind::None: return false;
-      }
-      return true;
-    };
-    if (!is_random_op(in.op) && (bad(info.in1, in.in1) || bad(info.in2, in.in2)))
-      return where + "input address out of range";
-    if (bad(info.out, in.out)) return where + "output address out of range";
-    auto index_ok = [](float f) { return f >= 0.0f && f < 1.0f; };
-    if (info.data == DataKind::VectorConst && !index_ok(in.d0)) return where + "vector index outside [0,1)";
-    if (info.data == DataKind::MatrixConst && !(index_ok(in.d0) && index_ok(in.d1)))
-      return where + "matrix index outside [0,1)";
+  return verify_program(p.desc, p.code.data(), p.code.size());
+}
+
+std::optional<std::string> verify(const ProgramBatch& batch) {
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const ProgramDesc& d = batch.programs[i];
+    const size_t offset = d.code_offset;
+    if (offset > batch.code.size()) return "program " + std::to_string(i) + ": code offset past the batch's code";
+    if (auto problem = verify_program(d, batch.code.data() + offset, batch.code.size() - offset))
+      return "program " + std::to_string(i) + ": " + *problem;
   }
   return std::nullopt;
 }

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "amlz/core/philox.h"
+#include "amlz/core/random_draws.h"
 
 namespace amlz {
 
@@ -32,12 +32,7 @@ uint32_t SearchRng::next_u32() {
 }
 
 uint32_t SearchRng::uniform_below(uint32_t n) {
-  uint64_t m = static_cast<uint64_t>(next_u32()) * n;
-  if (static_cast<uint32_t>(m) < n) {
-    const uint32_t threshold = static_cast<uint32_t>(-n) % n;
-    while (static_cast<uint32_t>(m) < threshold) m = static_cast<uint64_t>(next_u32()) * n;
-  }
-  return static_cast<uint32_t>(m >> 32);
+  return bounded_draw(n, [this] { return next_u32(); });
 }
 
 int SearchRng::uniform_int(int lo, int hi) { return lo + static_cast<int>(uniform_below(static_cast<uint32_t>(hi - lo))); }

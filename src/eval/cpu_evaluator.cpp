@@ -3,7 +3,12 @@
 #include "amlz/eval/cpu_evaluator.h"
 
 #include <string>
+#include <iterator>
+#include <tuple>
+#include <utility>
+#include <vector>
 
+#include "amlz/core/features.h"
 #include "amlz/error.h"
 #include "eval/thread_pool.h"
 #include "eval/cpu_interpreter.h"
@@ -11,35 +16,33 @@
 namespace amlz {
 namespace {
 
+// One interpreter per feature size of kFeatureSizes: each owns the memory it reuses from one work item to the next.
+template <class T, size_t... I>
+auto interpreters_for(std::index_sequence<I...>) -> std::tuple<cpu::Interpreter<T, kFeatureSizes[I]>...>;
 template <class T>
-struct Interpreters {
-  cpu::Interpreter<T, 2> f2;
-  cpu::Interpreter<T, 4> f4;
-  cpu::Interpreter<T, 8> f8;
-  cpu::Interpreter<T, 16> f16;
-  cpu::Interpreter<T, 32> f32;
+using Interpreters = decltype(interpreters_for<T>(std::make_index_sequence<std::size(kFeatureSizes)>{}));
+
+// What one worker thread owns.
+struct Workspace {
+  Interpreters<float> f32;
+  Interpreters<double> f64;
 };
 
 template <class T>
-TaskResult run_item(const ProgramBatch& batch, const TaskSet& tasks, const WorkItem& w, const EvalRequest& req) {
-  thread_local Interpreters<T> its;
+TaskResult run_item(Interpreters<T>& its, const ProgramBatch& batch, const TaskSet& tasks, const WorkItem& w,
+                    const EvalRequest& req) {
   const ProgramDesc& d = batch.programs[w.program];
   const Instr* code = batch.code_of(w.program);
   const Task& t = tasks.tasks[w.task];
-  switch (t.features) {
-    case 2: return cpu::execute_task(its.f2, code, d, t, w, req);
-    case 4: return cpu::execute_task(its.f4, code, d, t, w, req);
-    case 8: return cpu::execute_task(its.f8, code, d, t, w, req);
-    case 16: return cpu::execute_task(its.f16, code, d, t, w, req);
-    case 32: return cpu::execute_task(its.f32, code, d, t, w, req);
-    default: break;
-  }
-  throw Error("unsupported feature size " + std::to_string(t.features));
+  return with_features(t.features, [&](auto f) {
+    return cpu::execute_task(std::get<cpu::Interpreter<T, decltype(f)::value>>(its), code, d, t, w, req);
+  });
 }
 
 class CpuEvaluator final : public Evaluator {
  public:
-  explicit CpuEvaluator(const CpuEvaluatorOptions& o) : options_(o), pool_(o.threads) {}
+  explicit CpuEvaluator(const CpuEvaluatorOptions& o)
+      : options_(o), pool_(o.threads), workspaces_(static_cast<size_t>(pool_.size())) {}
 
   Backend backend() const override { return Backend::Cpu; }
   std::string describe() const override {
@@ -49,12 +52,13 @@ class CpuEvaluator final : public Evaluator {
 
   std::vector<TaskResult> evaluate(const ProgramBatch& batch, const TaskSet& tasks, const std::vector<WorkItem>& items,
                                    const EvalRequest& req) override {
-    for (const WorkItem& w : items)
-      AMLZ_CHECK(w.program < batch.size() && w.task < tasks.size(), "work item out of range");
+    check_evaluation_input(batch, tasks, items);
     std::vector<TaskResult> results(items.size());
     const bool f64 = options_.precision == Precision::Float64;
-    pool_.parallel_for(items.size(), 16, [&](size_t i) {
-      results[i] = f64 ? run_item<double>(batch, tasks, items[i], req) : run_item<float>(batch, tasks, items[i], req);
+    pool_.parallel_for(items.size(), 16, [&](int worker, size_t i) {
+      Workspace& ws = workspaces_[static_cast<size_t>(worker)];
+      results[i] = f64 ? run_item<double>(ws.f64, batch, tasks, items[i], req)
+                       : run_item<float>(ws.f32, batch, tasks, items[i], req);
     });
     return results;
   }
@@ -62,6 +66,7 @@ class CpuEvaluator final : public Evaluator {
  private:
   CpuEvaluatorOptions options_;
   ThreadPool pool_;
+  std::vector<Workspace> workspaces_;  // one per pool thread
 };
 
 }  // namespace

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The CPU reference interpreter: executes bytecode on one task exactly as spec §4 says. Vector and matrix ops go
-// through Eigen fixed-size maps; only the per-element edge rules (op_semantics.h) and the random draws (rng.h)
-// are shared with the GPU. Private to src/cpu.
+// through Eigen fixed-size maps; only the per-element edge rules (op_semantics.h) and the random draws (core/philox.h)
+// are shared with the GPU. Private to src/eval.
 #pragma once
 #include <Eigen/Core>
 #include <cmath>
@@ -18,11 +18,6 @@
 #include "amlz/tasks/task.h"
 
 namespace amlz::cpu {
-
-// Which random stream the ops of one component execution draw from.
-struct RandomContext {
-  uint32_t seed, task, phase, step;
-};
 
 template <class T, int F>
 class Interpreter {
@@ -61,7 +56,7 @@ class Interpreter {
   }
 
   // The hot loop: execute() is forced inline so each instruction costs one indexed jump, not a call.
-  AMLZ_FORCEINLINE void run(const Instr* code, int n, const RandomContext& rc) {
+  AMLZ_FORCEINLINE void run(const Instr* code, int n, const RandomStream& rc) {
     for (const Instr* end = code + n; code != end; ++code) execute(*code, rc);
   }
 
@@ -83,15 +78,15 @@ class Interpreter {
   }
 
   template <class Draw>
-  void fill_random(T* out, int count, const Instr& in, const RandomContext& rc, Draw draw) {
+  void fill_random(T* out, int count, const Instr& in, const RandomStream& rc, Draw draw) {
     const uint32_t key = random_key(in);
     for (int e = 0; e < count; ++e) {
-      const Philox4 r = random_op_draw(rc.seed, rc.task, rc.phase, rc.step, key, static_cast<uint32_t>(e));
+      const Philox4 r = random_op_draw(rc, key, static_cast<uint32_t>(e));
       out[e] = static_cast<T>(draw(r));
     }
   }
 
-  AMLZ_FORCEINLINE void execute(const Instr& in, const RandomContext& rc) {
+  AMLZ_FORCEINLINE void execute(const Instr& in, const RandomStream& rc) {
     using std::abs;
     const int o = in.out, a = in.in1, b = in.in2;
     switch (in.op) {
@@ -195,9 +190,7 @@ TaskResult execute_task(Interpreter<T, F>& it, const Instr* code, const ProgramD
   const bool accuracy = task.eval == EvalType::Accuracy;
   const T max_err = static_cast<T>(req.max_abs_error);
   // Predict must not leak a changed v0 into Learn; only hand-written programs ever write v0.
-  bool predict_writes_v0 = false;
-  for (int k = 0; k < d.n_predict; ++k)
-    predict_writes_v0 |= op_info(predict[k].op).out == Kind::Vector && predict[k].out == kFeaturesVector;
+  const bool predict_writes_v0 = (d.flags & kPredictWritesV0) != 0;
 
   TaskResult r;
   it.reset(d);

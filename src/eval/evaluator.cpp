@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "amlz/eval/evaluator.h"
 
+#include <string>
+
+#include "amlz/core/features.h"
+#include "amlz/error.h"
+
 namespace amlz {
 
 const char* status_name(EvalStatus s) {
@@ -14,6 +19,14 @@ const char* status_name(EvalStatus s) {
 }
 
 const char* backend_name(Backend b) { return b == Backend::Cuda ? "cuda" : "cpu"; }
+
+void check_evaluation_input(const ProgramBatch& batch, const TaskSet& tasks, const std::vector<WorkItem>& items) {
+  if (auto problem = verify(batch)) AMLZ_CHECK(false, "the batch fails bytecode verification: " + *problem);
+  for (const Task& t : tasks.tasks)
+    AMLZ_CHECK(is_supported_features(t.features), "task with unsupported feature size " + std::to_string(t.features));
+  for (const WorkItem& w : items)
+    AMLZ_CHECK(w.program < batch.size() && w.task < tasks.size(), "work item out of range");
+}
 
 std::vector<WorkItem> full_work_items(size_t num_programs, const TaskSet& tasks) {
   std::vector<WorkItem> items;

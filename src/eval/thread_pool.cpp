@@ -7,7 +7,7 @@ namespace amlz {
 
 ThreadPool::ThreadPool(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { worker_loop(); });
+  for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -19,7 +19,7 @@ ThreadPool::~ThreadPool() {
   for (auto& t : workers_) t.join();
 }
 
-void ThreadPool::run_chunks() {
+void ThreadPool::run_chunks(int worker) {
   for (;;) {
     size_t begin;
     {
@@ -30,7 +30,7 @@ void ThreadPool::run_chunks() {
     }
     const size_t end = std::min(n_, begin + chunk_);
     try {
-      for (size_t i = begin; i < end; ++i) (*job_)(i);
+      for (size_t i = begin; i < end; ++i) (*job_)(worker, i);
     } catch (...) {
       std::lock_guard<std::mutex> lock(mutex_);
       if (!error_) error_ = std::current_exception();
@@ -39,7 +39,7 @@ void ThreadPool::run_chunks() {
   }
 }
 
-void ThreadPool::worker_loop() {
+void ThreadPool::worker_loop(int worker) {
   uint64_t seen = 0;
   for (;;) {
     {
@@ -49,7 +49,7 @@ void ThreadPool::worker_loop() {
       seen = generation_;
       ++busy_;
     }
-    run_chunks();
+    run_chunks(worker);
     {
       std::lock_guard<std::mutex> lock(mutex_);
       --busy_;
@@ -58,10 +58,10 @@ void ThreadPool::worker_loop() {
   }
 }
 
-void ThreadPool::parallel_for(size_t n, size_t chunk, const std::function<void(size_t)>& fn) {
+void ThreadPool::parallel_for(size_t n, size_t chunk, const Body& fn) {
   if (n == 0) return;
   if (workers_.empty() || n <= chunk) {
-    for (size_t i = 0; i < n; ++i) fn(i);
+    for (size_t i = 0; i < n; ++i) fn(0, i);
     return;
   }
   {
@@ -74,7 +74,7 @@ void ThreadPool::parallel_for(size_t n, size_t chunk, const std::function<void(s
     ++generation_;
   }
   wake_.notify_all();
-  run_chunks();
+  run_chunks(0);
   std::exception_ptr error;
   {
     std::unique_lock<std::mutex> lock(mutex_);

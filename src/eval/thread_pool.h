@@ -19,18 +19,20 @@ class ThreadPool {
 
   int size() const { return static_cast<int>(workers_.size()) + 1; }  // the caller works too
 
-  // Calls fn(i) for every i in [0, n), in chunks claimed dynamically; returns when all are done. The first
+  // Calls fn(worker, i) for every i in [0, n), in chunks claimed dynamically; returns when all are done. `worker`
+  // in [0, size()) names the thread (0 = the caller), so callers can keep per-worker scratch state. The first
   // exception thrown by fn is rethrown here.
-  void parallel_for(size_t n, size_t chunk, const std::function<void(size_t)>& fn);
+  using Body = std::function<void(int worker, size_t i)>;
+  void parallel_for(size_t n, size_t chunk, const Body& fn);
 
  private:
-  void worker_loop();
-  void run_chunks();
+  void worker_loop(int worker);
+  void run_chunks(int worker);
 
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable wake_, done_;
-  const std::function<void(size_t)>* job_ = nullptr;
+  const Body* job_ = nullptr;
   size_t n_ = 0, chunk_ = 1, next_ = 0;
   int busy_ = 0;
   uint64_t generation_ = 0;

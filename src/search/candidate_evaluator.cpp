@@ -12,7 +12,7 @@ namespace amlz {
 
 CandidateEvaluator::CandidateEvaluator(Evaluator& evaluator, const TaskSet& tasks, CandidateEvalOptions options)
     : evaluator_(evaluator), tasks_(tasks), options_(std::move(options)) {
-  if (options_.fec) cache_.emplace(static_cast<size_t>(options_.fec->cache_size), options_.fec->forget_every);
+  if (options_.fec.enabled) cache_.emplace(static_cast<size_t>(options_.fec.cache_size), options_.fec.forget_every);
 }
 
 PreparedBatch CandidateEvaluator::prepare(const std::vector<const Algorithm*>& algorithms,
@@ -60,9 +60,9 @@ std::vector<CandidateResult> CandidateEvaluator::evaluate(const PreparedBatch& p
     for (size_t i = 0; i < n; ++i)
       for (size_t t = 0; t < nt; ++t)
         fp_items.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(t),
-                            std::min<uint32_t>(static_cast<uint32_t>(options_.fec->num_train),
+                            std::min<uint32_t>(static_cast<uint32_t>(options_.fec.num_train),
                                                tasks_.tasks[t].max_train_steps()),
-                            static_cast<uint32_t>(options_.fec->num_valid)});
+                            static_cast<uint32_t>(options_.fec.num_valid)});
     const std::vector<TaskResult> fps = evaluator_.evaluate(batch, tasks_, fp_items, fp);
     keys.resize(n * nt);
     for (size_t s = 0; s < n * nt; ++s) {

@@ -51,18 +51,13 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
   reporter.line("Random seed = " + std::to_string(config.seed));
 
   SearchOptions so;
-  so.kind = config.evolution.search;
-  so.population_size = config.evolution.population_size;
-  so.tournament_size = config.evolution.tournament_size;
-  so.batch_size = summary.batch_size;
+  so.evolution = config.evolution;
+  so.evolution.batch_size = summary.batch_size;
+  so.algorithm = config.algorithm;
+  so.memory = config.memory;
   // On a GPU the host makes and compiles the next batch while the kernel runs; on the CPU both compete for the
   // same cores, so the loop stays strictly batched.
-  so.overlap = evaluator.backend() == Backend::Cuda && so.batch_size > 1;
-  so.max_train_steps = config.evolution.max_train_steps;
-  so.progress_every = config.evolution.progress_every;
-  so.initial = config.algorithm.initial;
-  so.init_sizes = config.algorithm.init_sizes;
-  so.mutator = mutator_options(config);
+  so.overlap = evaluator.backend() == Backend::Cuda && so.evolution.batch_size > 1;
   so.stop = stop;
   if (config.max_seconds > 0)
     so.deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
@@ -77,8 +72,7 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
     CandidateEvalOptions eo;
     eo.combination = config.combination;
     eo.max_abs_error = config.max_abs_error;
-    if (config.fec.enabled)
-      eo.fec = FecOptions{config.fec.num_train, config.fec.num_valid, config.fec.cache_size, config.fec.forget_every};
+    eo.fec = config.fec;
     if (config.train_budget.enabled) {
       SearchRng baseline_rng(0);  // the hard-coded baselines are deterministic; the generator needs one anyway
       eo.budget.emplace(make_algorithm(config.train_budget.baseline, config.algorithm.init_sizes, config.algorithm.ops,

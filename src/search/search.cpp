@@ -25,16 +25,17 @@ namespace {
 class Loop {
  public:
   Loop(const SearchOptions& o, CandidateEvaluator& ev, SearchRng& rng, SearchObserver* obs)
-      : o_(o), ev_(ev), rng_(rng), obs_(obs), mutator_(o.mutator), population_(o.population_size),
+      : o_(o), ev_(ev), rng_(rng), obs_(obs), mutator_(mutator_options(o.evolution, o.algorithm, o.memory)),
+        population_(o.evolution.population_size),
         start_(std::chrono::steady_clock::now()), steps_at_start_(ev.train_steps()) {}
 
   SearchResult run() {
     // Initial population: P copies of the initial algorithm (each drawn afresh for "random").
-    produce(o_.population_size, [this] { return initial_algorithm(); });
+    produce(o_.evolution.population_size, [this] { return initial_algorithm(); });
     report_progress();
-    while (!should_stop() && steps_used() < static_cast<uint64_t>(o_.max_train_steps)) {
+    while (!should_stop() && steps_used() < static_cast<uint64_t>(o_.evolution.max_train_steps)) {
       // One generation: P children. The budget is checked between generations, as the original.
-      produce(o_.population_size, [this] { return make_child(); });
+      produce(o_.evolution.population_size, [this] { return make_child(); });
       report_progress();
     }
     SearchResult r;
@@ -60,7 +61,7 @@ class Loop {
   void produce(int count, Make make) {
     std::unique_ptr<Batch> in_flight;
     for (int made = 0; made < count && !should_stop();) {
-      const int n = std::min(o_.batch_size, count - made);
+      const int n = std::min(o_.evolution.batch_size, count - made);
       auto batch = std::make_unique<Batch>();
       std::vector<const Algorithm*> ptrs;
       std::vector<uint32_t> seeds;
@@ -100,14 +101,14 @@ class Loop {
   }
 
   Algorithm initial_algorithm() {
-    return mutator_.mutate(make_algorithm(o_.initial, o_.init_sizes, o_.mutator.ops, o_.mutator.space, rng_), 0,
+    return mutator_.mutate(make_algorithm(o_.algorithm.initial, o_.algorithm.init_sizes, o_.algorithm.ops, o_.memory, rng_), 0,
                            rng_);
   }
 
   Algorithm make_child() {
-    if (o_.kind == SearchKind::Random)
-      return make_algorithm(InitialAlgorithm::Random, o_.init_sizes, o_.mutator.ops, o_.mutator.space, rng_);
-    return mutator_.mutate(population_.tournament(o_.tournament_size, rng_).algorithm, 1, rng_);
+    if (o_.evolution.search == SearchKind::Random)
+      return make_algorithm(InitialAlgorithm::Random, o_.algorithm.init_sizes, o_.algorithm.ops, o_.memory, rng_);
+    return mutator_.mutate(population_.tournament(o_.evolution.tournament_size, rng_).algorithm, 1, rng_);
   }
 
   bool should_stop() {
@@ -144,7 +145,7 @@ class Loop {
 
   void report_progress() {
     if (population_.size() == 0) return;
-    if (reported_ && individuals_ - last_report_ < o_.progress_every) return;
+    if (reported_ && individuals_ - last_report_ < o_.evolution.progress_every) return;
     reported_ = true;
     last_report_ = individuals_;
     if (obs_) obs_->on_progress(progress());
@@ -166,9 +167,21 @@ class Loop {
 
 }  // namespace
 
+MutatorOptions mutator_options(const EvolutionConfig& evolution, const AlgorithmConfig& algorithm,
+                               const AddressSpace& memory) {
+  MutatorOptions m;
+  m.types = evolution.mutations;
+  m.mutate_prob = evolution.mutate_prob;
+  m.ops = algorithm.ops;
+  m.space = memory;
+  m.min_sizes = algorithm.min_sizes;
+  m.max_sizes = algorithm.max_sizes;
+  return m;
+}
+
 SearchResult run_search(const SearchOptions& options, CandidateEvaluator& evaluator, SearchRng& rng,
                         SearchObserver* observer) {
-  AMLZ_CHECK(options.batch_size >= 1, "batch size must be positive");
+  AMLZ_CHECK(options.evolution.batch_size >= 1, "batch size must be positive");
   return Loop(options, evaluator, rng, observer).run();
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string>
 
+#include "amlz/core/features.h"
 #include "amlz/error.h"
 #include "amlz/core/philox.h"
 #include "amlz/tasks/task.h"
@@ -33,8 +34,6 @@ constexpr uint32_t kLinearParamTag = 997958712u;
 constexpr uint32_t kNnDataTag = 865546086u;
 constexpr uint32_t kNnParamTag = 174299604u;
 constexpr uint32_t kShuffleTag = 3274582109u;
-
-bool valid_features(int f) { return f == 2 || f == 4 || f == 8 || f == 16 || f == 32; }
 
 void fill_gaussian(std::vector<float>& x, size_t n, PhiloxStream& rng) {
   x.resize(n);
@@ -133,7 +132,7 @@ uint64_t next_task_set_id() {
 
 void validate(const TaskSpec& s, const std::string& where) {
   auto fail = [&](const std::string& what) { throw ConfigError(where + ": " + what); };
-  if (!valid_features(s.features))
+  if (!is_supported_features(s.features))
     fail("features = " + std::to_string(s.features) + " is not supported; use 2, 4, 8, 16 or 32");
   if (s.num_tasks <= 0) fail("num_tasks must be positive (got " + std::to_string(s.num_tasks) + ")");
   if (s.num_epochs <= 0) fail("num_epochs must be positive (got " + std::to_string(s.num_epochs) + ")");

@@ -663,5 +663,47 @@ TEST(Verify, RejectsMissingReservedAddresses) {
   expect_rejected(p, "s0, s1 and v0");
 }
 
+TEST(ProgramFlags, CompileRecordsWhatTheInterpretersNeed) {
+  EXPECT_EQ(compile(linear_algorithm()).desc.flags, 0);
+  // Predict writing v0 (only hand-written programs do): the features are restored before Learn.
+  const Program v0 = compile(parse("def Setup():\ndef Predict():\n  v0 = v0 + v0\n  s1 = dot(v0, v0)\n"
+                                   "def Learn():\n"));
+  EXPECT_EQ(v0.desc.flags, kPredictWritesV0) << disassemble(v0);
+  // A matmul into its right operand: the GPU reserves a scratch matrix for it.
+  const Program mm = compile(parse("def Setup():\ndef Predict():\n  m1 = matmul(m0, m1)\n  s1 = norm(m1)\n"
+                                   "def Learn():\n"));
+  EXPECT_EQ(mm.desc.flags, kMatmulIntoRightOperand) << disassemble(mm);
+  // Into the left operand needs nothing.
+  const Program left = compile(parse("def Setup():\ndef Predict():\n  m1 = matmul(m1, m0)\n  s1 = norm(m1)\n"
+                                     "def Learn():\n"));
+  EXPECT_EQ(left.desc.flags, 0) << disassemble(left);
+}
+
+TEST(Verify, RejectsFlagsThatDoNotDescribeTheCode) {
+  // A GPU sizes memory by the flags: a program that hides its scratch matrix must not reach it.
+  Program p = compile(parse("def Setup():\ndef Predict():\n  m1 = matmul(m0, m1)\n  s1 = norm(m1)\ndef Learn():\n"));
+  ASSERT_EQ(verify(p), std::nullopt);
+  p.desc.flags = 0;
+  expect_rejected(p, "flags");
+  p = verified_sample();
+  p.desc.flags = kPredictWritesV0;
+  expect_rejected(p, "flags");
+}
+
+TEST(Verify, ChecksEveryProgramOfABatchInItsPackedForm) {
+  ProgramBatch batch;
+  batch.add(verified_sample(), 1);
+  batch.add(compile(linear_algorithm()), 2);
+  EXPECT_EQ(verify(batch), std::nullopt);
+  ProgramBatch bad = batch;
+  bad.code[bad.programs[1].code_offset].out = 200;  // an address of the second program
+  const auto problem = verify(bad);
+  ASSERT_TRUE(problem.has_value());
+  EXPECT_NE(problem->find("program 1"), std::string::npos) << *problem;
+  bad = batch;
+  bad.programs[1].code_offset = static_cast<uint32_t>(bad.code.size());  // runs past the code
+  EXPECT_TRUE(verify(bad).has_value());
+}
+
 }  // namespace
 }  // namespace amlz

@@ -25,7 +25,7 @@ namespace {
 
 using amlz::Instr;
 using amlz::Op;
-using amlz::cpu::RandomContext;
+using amlz::RandomStream;
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
@@ -35,7 +35,7 @@ constexpr double kPi = 3.14159265358979323846;
 constexpr float kTransTol = 1e-6f;
 
 // The random context used when a test does not vary it.
-constexpr RandomContext kContext{7u, 0u, amlz::kPhaseTrain, 0u};
+constexpr RandomStream kContext{7u, 0u, amlz::kPhaseTrain, 0u};
 
 // One interpreter with 8 scalars, 6 vectors and 4 matrices of size F. Every op it runs is recorded so the
 // AMLZ_OP_TEST macro can check that a test really executed the op it covers.
@@ -56,7 +56,7 @@ class Machine {
   auto v(int i) { return it_.v(i); }
   auto m(int i) { return it_.m(i); }
 
-  void run(const Instr& in, const RandomContext& rc = kContext) {
+  void run(const Instr& in, const RandomStream& rc = kContext) {
     amlz::test::executed_ops().set(static_cast<size_t>(in.op));
     it_.run(&in, 1, rc);
   }
@@ -142,13 +142,13 @@ void check_binary_scalar(Op op, const std::vector<BinaryCase>& cases) {
   }
 }
 
-// The value a random op must have drawn for one element, straight from rng.h.
-float uniform_element(float lo, float hi, const RandomContext& rc, uint32_t key, uint32_t element) {
-  const amlz::Philox4 r = amlz::random_op_draw(rc.seed, rc.task, rc.phase, rc.step, key, element);
+// The value a random op must have drawn for one element, straight from core/philox.h.
+float uniform_element(float lo, float hi, const RandomStream& rc, uint32_t key, uint32_t element) {
+  const amlz::Philox4 r = amlz::random_op_draw(rc, key, element);
   return static_cast<float>(amlz::uniform_open(lo, hi, r.v[0]));
 }
-float gaussian_element(float mean, float sd, const RandomContext& rc, uint32_t key, uint32_t element) {
-  const amlz::Philox4 r = amlz::random_op_draw(rc.seed, rc.task, rc.phase, rc.step, key, element);
+float gaussian_element(float mean, float sd, const RandomStream& rc, uint32_t key, uint32_t element) {
+  const amlz::Philox4 r = amlz::random_op_draw(rc, key, element);
   return static_cast<float>(amlz::gaussian(mean, sd, r.v[0], r.v[1]));
 }
 
@@ -952,13 +952,13 @@ AMLZ_OP_TEST(ScalarUniformSet, EmptyOrInvertedRangeReturnsLow) {
 }
 
 AMLZ_OP_TEST(ScalarUniformSet, DrawIsAFunctionOfSeedTaskPhaseStepAndKey) {
-  auto draw = [](const RandomContext& rc, uint32_t key) {
+  auto draw = [](const RandomStream& rc, uint32_t key) {
     Machine<4> mach;
     mach.s(2) = 123.f;  // the previous value must not matter
     mach.run(random_op(Op::ScalarUniformSet, 2, key, -1.f, 1.f), rc);
     return mach.s(2);
   };
-  const RandomContext base{11u, 3u, amlz::kPhaseTrain, 17u};
+  const RandomStream base{11u, 3u, amlz::kPhaseTrain, 17u};
   const float x = draw(base, kKey);
   EXPECT_TRUE(bits_equal(x, draw(base, kKey))) << "identical inputs give identical draws";
   EXPECT_EQ(x, uniform_element(-1.f, 1.f, base, kKey, 0)) << "a scalar draws counter element 0";

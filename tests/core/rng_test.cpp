@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The two generators: Philox-4x32-10 (rng.h; random ops and task data, shared with the GPU) and PCG32 (random.h;
+// The two generators: Philox-4x32-10 (core/philox.h; random ops and task data, shared with the GPU) and PCG32 (core/search_rng.h;
 // the search's own choices). Known-answer vectors pin the bit streams; loose statistical checks catch broken
 // distributions. Statistical bounds are ~6 standard errors or more, so a correct generator does not flake
 // (and every stream here is seeded, so each test is deterministic anyway).
@@ -72,19 +72,19 @@ TEST(Philox, MatchesRandom123KnownAnswerPiDigits) {
 TEST(Philox, RandomOpDrawDependsOnEveryCoordinate) {
   // A random op's draw is keyed by (seed, task) and counted by (element, instruction, step, phase): changing any
   // one coordinate must give a different block, or two ops / steps / tasks would share numbers.
-  const Philox4 base = random_op_draw(7, 3, kPhaseTrain, 11, make_random_key(Component::Predict, 2), 5);
+  const Philox4 base = random_op_draw({7, 3, kPhaseTrain, 11}, make_random_key(Component::Predict, 2), 5);
   const Philox4 variants[] = {
-      random_op_draw(8, 3, kPhaseTrain, 11, make_random_key(Component::Predict, 2), 5),
-      random_op_draw(7, 4, kPhaseTrain, 11, make_random_key(Component::Predict, 2), 5),
-      random_op_draw(7, 3, kPhaseValid, 11, make_random_key(Component::Predict, 2), 5),
-      random_op_draw(7, 3, kPhaseTrain, 12, make_random_key(Component::Predict, 2), 5),
-      random_op_draw(7, 3, kPhaseTrain, 11, make_random_key(Component::Learn, 2), 5),
-      random_op_draw(7, 3, kPhaseTrain, 11, make_random_key(Component::Predict, 3), 5),
-      random_op_draw(7, 3, kPhaseTrain, 11, make_random_key(Component::Predict, 2), 6),
+      random_op_draw({8, 3, kPhaseTrain, 11}, make_random_key(Component::Predict, 2), 5),
+      random_op_draw({7, 4, kPhaseTrain, 11}, make_random_key(Component::Predict, 2), 5),
+      random_op_draw({7, 3, kPhaseValid, 11}, make_random_key(Component::Predict, 2), 5),
+      random_op_draw({7, 3, kPhaseTrain, 12}, make_random_key(Component::Predict, 2), 5),
+      random_op_draw({7, 3, kPhaseTrain, 11}, make_random_key(Component::Learn, 2), 5),
+      random_op_draw({7, 3, kPhaseTrain, 11}, make_random_key(Component::Predict, 3), 5),
+      random_op_draw({7, 3, kPhaseTrain, 11}, make_random_key(Component::Predict, 2), 6),
   };
   for (const Philox4& v : variants) EXPECT_NE(v.v[0], base.v[0]);
   // And it is a pure function: the same coordinates give the same block.
-  const Philox4 again = random_op_draw(7, 3, kPhaseTrain, 11, make_random_key(Component::Predict, 2), 5);
+  const Philox4 again = random_op_draw({7, 3, kPhaseTrain, 11}, make_random_key(Component::Predict, 2), 5);
   for (int i = 0; i < 4; ++i) EXPECT_EQ(again.v[i], base.v[i]);
 }
 

@@ -55,7 +55,7 @@ constexpr uint64_t kTasks = 3, kTrain = 5;
 // FEC pre-runs of 2 training and 3 validation examples.
 CandidateEvalOptions with_fec(int forget_every = 100) {
   CandidateEvalOptions o;
-  o.fec = FecOptions{2, 3, 1000, forget_every};
+  o.fec = FecConfig{true, 2, 3, 1000, forget_every};
   return o;
 }
 
@@ -200,17 +200,17 @@ OpLists demo_ops() {
 
 SearchOptions small_search(int population, int64_t budget, int batch = 1) {
   SearchOptions o;
-  o.population_size = population;
-  o.tournament_size = 5;
-  o.batch_size = batch;
-  o.max_train_steps = budget;
-  o.progress_every = 1;  // a report after initialisation and after every generation
-  o.initial = InitialAlgorithm::Random;
-  o.init_sizes = {4, 2, 4};
-  o.mutator.types = {MutationType::AlterParam, MutationType::RandomizeInstruction, MutationType::RandomizeComponent};
-  o.mutator.mutate_prob = 0.9;
-  o.mutator.ops = demo_ops();
-  o.mutator.space = {4, 3, 1};
+  o.evolution.population_size = population;
+  o.evolution.tournament_size = 5;
+  o.evolution.batch_size = batch;
+  o.evolution.max_train_steps = budget;
+  o.evolution.progress_every = 1;  // a report after initialisation and after every generation
+  o.algorithm.initial = InitialAlgorithm::Random;
+  o.algorithm.init_sizes = {4, 2, 4};
+  o.evolution.mutations = {MutationType::AlterParam, MutationType::RandomizeInstruction, MutationType::RandomizeComponent};
+  o.evolution.mutate_prob = 0.9;
+  o.algorithm.ops = demo_ops();
+  o.memory = {4, 3, 1};
   return o;
 }
 
@@ -218,7 +218,7 @@ TaskSet small_linear_tasks() { return make_task_set(test::regression_spec(TaskTy
 
 CandidateEvalOptions small_fec() {
   CandidateEvalOptions o;
-  o.fec = FecOptions{5, 5, 10000, 100};
+  o.fec = FecConfig{true, 5, 5, 10000, 100};
   return o;
 }
 
@@ -281,12 +281,12 @@ void expect_same_run(const RunOutcome& a, const RunOutcome& b) {
 // of the final population.
 void expect_valid_run(const RunOutcome& r, const SearchOptions& o) {
   EXPECT_EQ(r.result.stop, StopReason::Budget);
-  EXPECT_EQ(r.result.individuals % o.population_size, 0);
-  EXPECT_GT(r.result.individuals, o.population_size);
-  EXPECT_GE(r.result.train_steps, static_cast<uint64_t>(o.max_train_steps));
+  EXPECT_EQ(r.result.individuals % o.evolution.population_size, 0);
+  EXPECT_GT(r.result.individuals, o.evolution.population_size);
+  EXPECT_GE(r.result.train_steps, static_cast<uint64_t>(o.evolution.max_train_steps));
   EXPECT_GE(r.result.best.fitness, 0.0);
   EXPECT_LE(r.result.best.fitness, 1.0);
-  EXPECT_NO_THROW(check_fits(r.result.best.algorithm, o.mutator.space));
+  EXPECT_NO_THROW(check_fits(r.result.best.algorithm, o.memory));
   double best = 0;
   for (const Individual& ind : r.population) best = std::max(best, ind.fitness);
   EXPECT_EQ(r.result.best.fitness, best);
@@ -324,8 +324,8 @@ RunOutcome reference_run(const SearchOptions& o, uint64_t seed, const TaskSet& t
   auto cpu = make_cpu_evaluator({1, Precision::Float32});
   CandidateEvaluator evaluator(*cpu, tasks, small_fec());
   SearchRng rng(seed);
-  const Mutator mutator(o.mutator);
-  Population pop(o.population_size);
+  const Mutator mutator(mutator_options(o.evolution, o.algorithm, o.memory));
+  Population pop(o.evolution.population_size);
   int64_t individuals = 0;
   struct Evaluated {
     std::vector<Algorithm> children;
@@ -337,8 +337,8 @@ RunOutcome reference_run(const SearchOptions& o, uint64_t seed, const TaskSet& t
   };
   auto produce = [&](const std::function<Algorithm()>& make) {
     std::optional<Evaluated> pending;
-    for (int done = 0; done < o.population_size;) {
-      const int n = std::min(o.batch_size, o.population_size - done);
+    for (int done = 0; done < o.evolution.population_size;) {
+      const int n = std::min(o.evolution.batch_size, o.evolution.population_size - done);
       Evaluated e;
       for (int i = 0; i < n; ++i) e.children.push_back(make());
       std::vector<const Algorithm*> ptrs;
@@ -357,10 +357,10 @@ RunOutcome reference_run(const SearchOptions& o, uint64_t seed, const TaskSet& t
     if (pending) place(*pending);
   };
   produce([&] {
-    return mutator.mutate(make_algorithm(o.initial, o.init_sizes, o.mutator.ops, o.mutator.space, rng), 0, rng);
+    return mutator.mutate(make_algorithm(o.algorithm.initial, o.algorithm.init_sizes, o.algorithm.ops, o.memory, rng), 0, rng);
   });
-  while (evaluator.train_steps() < static_cast<uint64_t>(o.max_train_steps))
-    produce([&] { return mutator.mutate(pop.tournament(o.tournament_size, rng).algorithm, 1, rng); });
+  while (evaluator.train_steps() < static_cast<uint64_t>(o.evolution.max_train_steps))
+    produce([&] { return mutator.mutate(pop.tournament(o.evolution.tournament_size, rng).algorithm, 1, rng); });
   RunOutcome out;
   out.result.best = pop.best();
   out.result.individuals = individuals;
@@ -404,12 +404,12 @@ TEST(RunSearch, TheBudgetIsCheckedOnlyBetweenGenerations) {
   const RunOutcome r = run(o, 5, tasks);
   expect_valid_run(r, o);
   // One report after initialisation and one per generation (progress_every = 1).
-  ASSERT_EQ(static_cast<int64_t>(r.progress.size()), r.result.individuals / o.population_size);
+  ASSERT_EQ(static_cast<int64_t>(r.progress.size()), r.result.individuals / o.evolution.population_size);
   for (size_t i = 0; i < r.progress.size(); ++i) {
-    EXPECT_EQ(r.progress[i].individuals, static_cast<int64_t>((i + 1) * o.population_size));
+    EXPECT_EQ(r.progress[i].individuals, static_cast<int64_t>((i + 1) * o.evolution.population_size));
     // Every generation but the last started below the budget, and the last one crossed it.
     if (i + 1 < r.progress.size()) {
-      EXPECT_LT(r.progress[i].train_steps, static_cast<uint64_t>(o.max_train_steps));
+      EXPECT_LT(r.progress[i].train_steps, static_cast<uint64_t>(o.evolution.max_train_steps));
     }
   }
   EXPECT_EQ(r.progress.back().train_steps, r.result.train_steps);
@@ -420,7 +420,7 @@ TEST(RunSearch, ProgressIsReportedAfterInitialisationThenOnceProgressEveryIndivi
   // P = 10 and progress_every = 25 give 10, 40, 70, ... (a report needs >= 25 new individuals: 3 generations).
   const TaskSet tasks = small_linear_tasks();
   SearchOptions o = small_search(10, 80000, 4);
-  o.progress_every = 25;
+  o.evolution.progress_every = 25;
   const RunOutcome r = run(o, 6, tasks);
   ASSERT_GE(r.progress.size(), 3u);
   for (size_t i = 0; i < r.progress.size(); ++i)
@@ -435,11 +435,11 @@ TEST(RunSearch, ProgressIsReportedAfterInitialisationThenOnceProgressEveryIndivi
 // these labels, so every evaluation runs all its training steps.
 SearchOptions constant_search(SearchKind kind, int population, int64_t budget) {
   SearchOptions o = small_search(population, budget, 4);
-  o.kind = kind;
-  o.mutator.ops = {{{Op::ScalarConstSet}, {Op::ScalarConstSet}, {Op::ScalarConstSet}}};
+  o.evolution.search = kind;
+  o.algorithm.ops = {{{Op::ScalarConstSet}, {Op::ScalarConstSet}, {Op::ScalarConstSet}}};
   // Insertion would grow children under evolution; random search ignores the mutator.
-  o.mutator.types = {MutationType::InsertInstruction};
-  o.mutator.mutate_prob = 1.0;
+  o.evolution.mutations = {MutationType::InsertInstruction};
+  o.evolution.mutate_prob = 1.0;
   return o;
 }
 
@@ -487,7 +487,7 @@ TEST(RunSearch, RandomSearchMakesFreshRandomAlgorithmsOfTheInitialSizes) {
 TEST(RunSearch, RandomSearchWithFecAccountsFingerprintSteps) {
   const TaskSet tasks = small_linear_tasks();
   SearchOptions o = small_search(10, 20000, 5);
-  o.kind = SearchKind::Random;
+  o.evolution.search = SearchKind::Random;
   const RunOutcome r = run(o, 9, tasks);  // run() checks result.train_steps == the evaluator's count
   EXPECT_EQ(r.result.stop, StopReason::Budget);
   EXPECT_EQ(r.result.individuals % 10, 0);

@@ -152,7 +152,7 @@ TEST(TrainBudget, AnOverBudgetCandidateNeverTakesTheCachedFitnessOfTheSameBehavi
   auto cpu = make_cpu_evaluator({1, Precision::Float32});
   CandidateEvalOptions options;
   options.budget.emplace(cheap, 2.0);
-  options.fec = FecOptions{10, 10, 1000, 0};
+  options.fec = FecConfig{true, 10, 10, 1000, 0};
   CandidateEvaluator evaluator(*cpu, tasks, options);
   const CandidateResult first = evaluator.evaluate({&cheap}, {1}).front();
   ASSERT_GT(first.fitness, 0.5);

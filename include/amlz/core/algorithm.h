@@ -4,6 +4,8 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "amlz/core/bytecode.h"
@@ -24,6 +26,12 @@ struct AddressSpace {
 inline constexpr int kMaxAddresses = 255;  // addresses are bytes in the bytecode
 
 int address_count(const AddressSpace& a, Kind k);
+
+// The operand rule every instruction obeys, in a source algorithm and in compiled bytecode alike: each address
+// inside its memory (`space` holds the counts), element-index parameters in [0,1) (1.0 would index element F).
+// Slots the op does not use are not looked at (random ops keep their source key there). Returns the problem.
+std::optional<std::string> operand_problem(Op op, uint8_t out, uint8_t in1, uint8_t in2, float d0, float d1,
+                                           const AddressSpace& space);
 
 struct Instruction {
   Op op = Op::NoOp;

@@ -3,6 +3,7 @@
 // any change of layout or meaning bumps kBytecodeVersion. verify() (program.h) checks a Program once on the host
 // so that interpreters can trust addresses and opcodes.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
@@ -11,8 +12,7 @@
 
 namespace amlz {
 
-inline constexpr uint32_t kBytecodeMagic = 0x5A4C4D41u;  // "AMLZ"
-inline constexpr uint16_t kBytecodeVersion = 1;
+inline constexpr uint16_t kBytecodeVersion = 2;
 
 enum class Component : uint8_t { Setup = 0, Predict = 1, Learn = 2 };
 inline constexpr int kNumComponents = 3;
@@ -27,6 +27,11 @@ struct Instr {
 };
 static_assert(sizeof(Instr) == 16 && std::is_trivially_copyable_v<Instr>,
               "Instr layout changed: bump kBytecodeVersion");
+// The GPU fetches an Instr as one 16-byte word and decodes the fields by these byte offsets (cuda/warp/).
+static_assert(offsetof(Instr, op) == 0 && offsetof(Instr, out) == 1 && offsetof(Instr, in1) == 2 &&
+                  offsetof(Instr, in2) == 3 && offsetof(Instr, d0) == 4 && offsetof(Instr, d1) == 8 &&
+                  offsetof(Instr, d2) == 12,
+              "Instr field offsets changed: the kernel's decoding must change with them");
 
 AMLZ_HD AMLZ_FORCEINLINE uint32_t random_key(const Instr& i) {
   return static_cast<uint32_t>(i.in1) | (static_cast<uint32_t>(i.in2) << 8);
@@ -43,11 +48,18 @@ struct ProgramDesc {
   uint32_t eval_seed;  // keys the program's random ops for a full evaluation
   uint16_t n_setup, n_predict, n_learn;
   uint8_t n_scalars, n_vectors, n_matrices;
-  uint8_t reserved0;
-  uint16_t reserved1;
+  uint8_t flags;  // ProgramFlags: facts about the code that compile() records so interpreters need not rediscover
+  uint16_t reserved;
 };
 static_assert(sizeof(ProgramDesc) == 20 && std::is_trivially_copyable_v<ProgramDesc>,
               "ProgramDesc layout changed: bump kBytecodeVersion");
+
+// ProgramDesc::flags. verify() recomputes them from the code and rejects a program whose flags disagree: the GPU
+// sizes memory by them.
+enum ProgramFlags : uint8_t {
+  kPredictWritesV0 = 1u,           // Predict may overwrite the features v0: restore them before Learn
+  kMatmulIntoRightOperand = 2u,    // some m_o = matmul(m_a, m_o): an evaluator may need a scratch matrix
+};
 
 inline constexpr uint8_t kLabelScalar = 0;       // s0
 inline constexpr uint8_t kPredictionScalar = 1;  // s1

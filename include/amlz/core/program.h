@@ -13,10 +13,6 @@ struct Program {
   std::vector<Instr> code;  // setup, then predict, then learn
   ProgramDesc desc{};       // desc.code_offset is 0
   uint16_t source_instructions = 0;  // instructions before dead-code removal (for reports)
-
-  const Instr* setup() const { return code.data(); }
-  const Instr* predict() const { return code.data() + desc.n_setup; }
-  const Instr* learn() const { return code.data() + desc.n_setup + desc.n_predict; }
 };
 
 // Many programs in one contiguous code array: one upload per batch on the GPU.
@@ -34,9 +30,14 @@ struct ProgramBatch {
   const Instr* code_of(uint32_t i) const { return code.data() + programs[i].code_offset; }
 };
 
-// Checks everything an interpreter trusts: known opcodes, addresses inside the program's memory, index
-// parameters in [0,1), the reserved addresses allocated. Returns the first problem, or nothing.
+// The ProgramFlags (bytecode.h) that describe `code` (desc's component sizes give its length).
+uint8_t program_flags(const Instr* code, const ProgramDesc& desc);
+
+// The one bytecode verifier, run on the host before any evaluator trusts a program: known opcodes, addresses inside
+// the program's memory, index parameters in [0,1), s0, s1 and v0 allocated, the code inside its array, the flags
+// those of the code. Returns the first problem, or nothing.
 std::optional<std::string> verify(const Program& p);
+std::optional<std::string> verify(const ProgramBatch& batch);  // every program of the batch, in its packed form
 
 // Human-readable listing of the bytecode (compacted addresses), for failing-test traces.
 std::string disassemble(const Program& p);

@@ -17,6 +17,7 @@ struct EvaluatorOptions {
   Precision cpu_precision = Precision::Float32;
   int cuda_device = 0;
   int cuda_lanes_per_task = 0;  // 0: chosen per program and F; else a power of two 1..32 (for tuning sweeps)
+  bool cuda_verbose = false;    // print each kernel launch's plan on stderr
 };
 
 // CPU always; CUDA when it was built and a device is present.

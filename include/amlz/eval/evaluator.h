@@ -64,6 +64,10 @@ class Evaluator {
                                            const std::vector<WorkItem>& items, const EvalRequest& request) = 0;
 };
 
+// What every backend checks before it trusts its input: the batch passes verify(), the items name programs and
+// tasks that exist, every task's feature size is supported. A failure is a bug in the caller (amlz internal error).
+void check_evaluation_input(const ProgramBatch& batch, const TaskSet& tasks, const std::vector<WorkItem>& items);
+
 // Items for every (program, task) pair of a batch, with each task's full train and validation sizes.
 std::vector<WorkItem> full_work_items(size_t num_programs, const TaskSet& tasks);
 

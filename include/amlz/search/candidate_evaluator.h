@@ -15,17 +15,10 @@
 
 namespace amlz {
 
-struct FecOptions {
-  int num_train = 10;
-  int num_valid = 10;
-  int cache_size = 100000;
-  int forget_every = 100;
-};
-
 struct CandidateEvalOptions {
   Combination combination = Combination::Mean;
   float max_abs_error = 100.0f;
-  std::optional<FecOptions> fec;       // absent: every candidate is fully evaluated
+  FecConfig fec;                       // disabled: every candidate is fully evaluated
   std::optional<TrainBudget> budget;   // absent: every task gets all its training steps
 };
 

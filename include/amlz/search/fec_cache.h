@@ -9,6 +9,15 @@
 
 namespace amlz {
 
+// [fec]: the fingerprint pre-run and the cache.
+struct FecConfig {
+  bool enabled = false;
+  int num_train = 10;  // training examples the fingerprint records (first epoch)
+  int num_valid = 10;  // validation examples it records
+  int cache_size = 100000;
+  int forget_every = 100;  // an entry is dropped after this many hits; 0 = never
+};
+
 class FecCache {
  public:
   // forget_every: an entry is dropped after this many hits (the cached value is still returned that time); 0 keeps

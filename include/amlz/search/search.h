@@ -8,7 +8,7 @@
 #include <functional>
 
 #include "amlz/search/candidate_evaluator.h"
-#include "amlz/config.h"
+#include "amlz/search/search_config.h"
 #include "amlz/search/mutator.h"
 #include "amlz/search/population.h"
 #include "amlz/core/search_rng.h"
@@ -16,21 +16,13 @@
 namespace amlz {
 
 struct SearchOptions {
-  SearchKind kind = SearchKind::Evolution;
-  int population_size = 1000;
-  int tournament_size = 10;
-  // Children made and evaluated together. 1 is exactly the serial algorithm; larger batches draw every parent of
-  // a batch from the population as it was before the batch (the paper's parallel workers do the same).
-  int batch_size = 1;
+  EvolutionConfig evolution;  // its batch_size resolved (>= 1)
+  AlgorithmConfig algorithm;
+  AddressSpace memory;
   // Prepare (make, compile, budget) the next batch on the host while the current one is evaluated. Parents of a
   // batch then come from the population before the previous batch was placed (one batch more of lag). Pays off
   // when the evaluator is a GPU; off, the loop is exactly the batched algorithm above.
   bool overlap = false;
-  int64_t max_train_steps = 0;
-  int64_t progress_every = 10000;
-  InitialAlgorithm initial = InitialAlgorithm::NoOp;
-  ComponentSizes init_sizes;
-  MutatorOptions mutator;
   // Stops between batches when set (Ctrl-C), or once this steady-clock time is passed.
   const std::atomic<bool>* stop = nullptr;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
@@ -66,6 +58,10 @@ class SearchObserver {
   // cost a pass over the population; take them from `population` when needed).
   virtual void on_batch(const SearchProgress& p, const Population& population) { (void)p, (void)population; }
 };
+
+// The mutator a search makes its children with.
+MutatorOptions mutator_options(const EvolutionConfig& evolution, const AlgorithmConfig& algorithm,
+                               const AddressSpace& memory);
 
 SearchResult run_search(const SearchOptions& options, CandidateEvaluator& evaluator, SearchRng& rng,
                         SearchObserver* observer = nullptr);

@@ -5,9 +5,17 @@
 #include <cstdint>
 
 #include "amlz/core/algorithm.h"
+#include "amlz/core/hardcoded_algorithms.h"
 #include "amlz/tasks/task.h"
 
 namespace amlz {
+
+// [train_budget]: the static cost filter of spec §9.
+struct TrainBudgetConfig {
+  bool enabled = false;
+  InitialAlgorithm baseline = InitialAlgorithm::NeuralNet;
+  double threshold_factor = 2.0;
+};
 
 // Estimated cost of one execution of `op` at feature size F, in units of one instruction dispatch. The original
 // used a fixed table measured on its own interpreter, independent of F; we model the cost from the op's kind
