@@ -51,7 +51,7 @@ void validate_algorithm(const Config& c) {
   }
   const AddressSpace need = required_space(a.initial);
   if (c.memory.scalars < need.scalars || c.memory.vectors < need.vectors || c.memory.matrices < need.matrices)
-    fail("algorithm.initial", std::string("\"") + initial_algorithm_name(a.initial) + "\" needs at least " +
+    fail("algorithm.initial", std::string("\"") + enum_name(a.initial) + "\" needs at least " +
                                   std::to_string(need.scalars) + " scalars, " + std::to_string(need.vectors) +
                                   " vectors and " + std::to_string(need.matrices) + " matrices in [memory]");
 }

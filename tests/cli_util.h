@@ -50,6 +50,35 @@ inline ShellResult run_shell(const std::string& cmd) {
   return r;
 }
 
+// What `amlz` did: exit code and what it printed.
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout (with Streams::Merged: stdout and stderr interleaved as printed)
+  std::string err;  // stderr (empty with Streams::Merged)
+};
+
+enum class Streams { Separate, Merged };
+
+// Runs the `amlz` binary under test with `args` (shell syntax), in `cwd` when given (e.g. AMLZ_SOURCE_DIR, so that
+// configs/... paths resolve).
+inline CommandResult run_amlz(const std::string& args, Streams streams = Streams::Separate,
+                              const std::string& cwd = "") {
+  const std::string cd = cwd.empty() ? "" : "cd " + shell_quote(cwd) + " && ";
+  const std::string cmd = cd + shell_quote(AMLZ_BINARY) + " " + args;
+  if (streams == Streams::Merged) {
+    const ShellResult r = run_shell(cmd + " 2>&1");
+    return {r.exit_code, r.out, ""};
+  }
+  char err_path[] = "/tmp/amlz_test_stderr_XXXXXX";
+  const int fd = mkstemp(err_path);
+  if (fd < 0) ADD_FAILURE() << "mkstemp failed";
+  close(fd);
+  const ShellResult r = run_shell(cmd + " 2>" + shell_quote(err_path));
+  CommandResult result{r.exit_code, r.out, read_file(err_path)};
+  std::remove(err_path);
+  return result;
+}
+
 // A scratch directory under the temp directory, removed with everything in it.
 class TempDir {
  public:

@@ -18,6 +18,21 @@ namespace amlz::test {
 
 inline Algorithm parse(const std::string& text) { return parse_algorithm(text, "test"); }
 
+inline void expect_contains(const std::string& haystack, const std::string& needle) {
+  EXPECT_NE(haystack.find(needle), std::string::npos) << "'" << needle << "' not in:\n" << haystack;
+}
+
+// An instruction from its fields (unused ones 0), for tests that build programs field by field.
+inline Instruction instr(Op op, int out, int in1 = 0, int in2 = 0, float d0 = 0, float d1 = 0, float d2 = 0) {
+  Instruction in;
+  in.op = op;
+  in.out = static_cast<uint8_t>(out);
+  in.in1 = static_cast<uint8_t>(in1);
+  in.in2 = static_cast<uint8_t>(in2);
+  in.data = {d0, d1, d2};
+  return in;
+}
+
 inline TaskSpec regression_spec(TaskType type, int features, int num_tasks, int num_train, int num_valid) {
   TaskSpec s;
   s.type = type;

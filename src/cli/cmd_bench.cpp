@@ -21,7 +21,7 @@ namespace {
 JsonObject to_json(const bench::Workload& w, const Evaluator& evaluator, const bench::Measurement& m, int threads) {
   JsonObject j;
   j.add("bench", w.name)
-      .add("backend", backend_name(evaluator.backend()))
+      .add("backend", enum_name(evaluator.backend()))
       .add("device", evaluator.describe())
       .add("threads", threads)
       .add("features", w.tasks.features())

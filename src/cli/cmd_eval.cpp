@@ -63,15 +63,15 @@ int cmd_eval(int argc, const char* const* argv) {
                                .add("param_seed", tasks.tasks[i].param_seed)
                                .add("data_seed", tasks.tasks[i].data_seed)
                                .add("fitness", results[i].fitness)
-                               .add("status", status_name(results[i].status))
+                               .add("status", enum_name(results[i].status))
                                .add("train_steps", results[i].train_steps));
       std::cout << JsonObject()
                        .add("algorithm", file)
                        .add("tasks", which)
-                       .add("task_type", task_type_name(spec.type))
+                       .add("task_type", enum_name(spec.type))
                        .add("features", spec.features)
                        .add("backend", evaluator->describe())
-                       .add("combination", combination_name(config.combination))
+                       .add("combination", enum_name(config.combination))
                        .add("fitness", fitness)
                        .add("train_steps", steps)
                        .add("seconds", seconds)
@@ -81,14 +81,14 @@ int cmd_eval(int argc, const char* const* argv) {
       return kExitOk;
     }
     std::printf("%s on %zu %s tasks (%s, F=%d, %d train x %d epochs, %d valid)\n", file.c_str(), tasks.size(),
-                which.c_str(), task_type_name(spec.type), spec.features, tasks.tasks[0].n_train, spec.num_epochs,
+                which.c_str(), enum_name(spec.type), spec.features, tasks.tasks[0].n_train, spec.num_epochs,
                 tasks.tasks[0].n_valid);
     std::printf("%-5s %-11s %-11s %-10s %-12s %s\n", "task", "param_seed", "data_seed", "fitness", "status",
                 "train_steps");
     for (size_t i = 0; i < results.size(); ++i)
       std::printf("%-5zu %-11u %-11u %-10.6f %-12s %u\n", i, tasks.tasks[i].param_seed, tasks.tasks[i].data_seed,
-                  results[i].fitness, status_name(results[i].status), results[i].train_steps);
-    std::printf("fitness (%s over %zu tasks) = %.6f\n", combination_name(config.combination), tasks.size(), fitness);
+                  results[i].fitness, enum_name(results[i].status), results[i].train_steps);
+    std::printf("fitness (%s over %zu tasks) = %.6f\n", enum_name(config.combination), tasks.size(), fitness);
     std::fprintf(stderr, "%llu train steps in %.3f s\n", static_cast<unsigned long long>(steps), seconds);
     return kExitOk;
   });

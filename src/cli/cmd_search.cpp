@@ -137,7 +137,7 @@ int cmd_search(int argc, const char* const* argv) {
                                   .add("best_select_fitness", s.best_select_fitness)
                                   .add("final_fitness", s.final_fitness)
                                   .add("success", s.success)
-                                  .add("stop", stop_reason_name(s.stop))
+                                  .add("stop", enum_name(s.stop))
                                   .str() +
                                   "\n");
     std::cerr << "run directory: " << dir.path() << " (" << s.individuals << " individuals, "

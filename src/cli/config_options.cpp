@@ -14,58 +14,25 @@
 namespace amlz::cli {
 namespace {
 
-template <class E>
-using Names = std::vector<std::pair<std::string, E>>;
-
-const Names<TaskType>& task_type_names() {
-  static const Names<TaskType> n = {{"linear", TaskType::Linear},          {"affine", TaskType::Affine},
-                                    {"nn_teacher", TaskType::NnTeacher},  {"unit_fixed", TaskType::UnitFixed},
-                                    {"unit_zeros", TaskType::UnitZeros},  {"unit_ones", TaskType::UnitOnes},
-                                    {"unit_increment", TaskType::UnitIncrement}};
-  return n;
-}
-const Names<EvalType>& eval_type_names() {
-  static const Names<EvalType> n = {{"rms", EvalType::RmsError}, {"accuracy", EvalType::Accuracy}};
-  return n;
-}
-const Names<Combination>& combination_names() {
-  static const Names<Combination> n = {{"mean", Combination::Mean}, {"median", Combination::Median}};
-  return n;
-}
-const Names<SearchKind>& search_names() {
-  static const Names<SearchKind> n = {{"evolution", SearchKind::Evolution}, {"random", SearchKind::Random}};
-  return n;
-}
-const Names<InitialAlgorithm>& initial_names() {
-  static const Names<InitialAlgorithm> n = [] {
-    Names<InitialAlgorithm> v;
-    for (InitialAlgorithm a : {InitialAlgorithm::NoOp, InitialAlgorithm::Random, InitialAlgorithm::Linear,
-                               InitialAlgorithm::NeuralNet, InitialAlgorithm::DamagedNeuralNet})
-      v.emplace_back(initial_algorithm_name(a), a);
-    return v;
-  }();
-  return n;
-}
-
 // The keys of one task section. The copy functions let select/final inherit what they do not set.
 #define AMLZ_TASK_COPY(member) \
   v.task_copy(section, [](const TaskSpec& from, TaskSpec& to) { to.member = from.member; })
 #define AMLZ_TASK_KEY(key, help, member)                                         \
   v.value(section, key, help, [acc](Config& c) -> auto& { return acc(c).member; }); \
   AMLZ_TASK_COPY(member)
-#define AMLZ_TASK_CHOICE(key, help, member, names)                                        \
-  v.choice(section, key, help, [acc](Config& c) -> auto& { return acc(c).member; }, names); \
+#define AMLZ_TASK_CHOICE(key, help, member)                                        \
+  v.choice(section, key, help, [acc](Config& c) -> auto& { return acc(c).member; }); \
   AMLZ_TASK_COPY(member)
 
 template <class V, class Acc>
 void visit_task_spec(V& v, const std::string& section, Acc acc) {
-  AMLZ_TASK_CHOICE("type", "task type", type, task_type_names());
+  AMLZ_TASK_CHOICE("type", "task type", type);
   AMLZ_TASK_KEY("features", "feature size F: 2, 4, 8, 16 or 32", features);
   AMLZ_TASK_KEY("num_tasks", "number of tasks", num_tasks);
   AMLZ_TASK_KEY("num_train", "training examples per epoch", num_train);
   AMLZ_TASK_KEY("num_epochs", "training epochs", num_epochs);
   AMLZ_TASK_KEY("num_valid", "validation examples", num_valid);
-  AMLZ_TASK_CHOICE("eval", "scoring: rms for regression, accuracy for 0/1 labels", eval, eval_type_names());
+  AMLZ_TASK_CHOICE("eval", "scoring: rms for regression, accuracy for 0/1 labels", eval);
   AMLZ_TASK_KEY("param_seeds", "seeds of the task parameters (default: the original's list)", param_seeds);
   AMLZ_TASK_KEY("data_seeds", "seeds of the task data (default: the original's list)", data_seeds);
   AMLZ_TASK_KEY("increment", "unit_increment: step between examples", increment);
@@ -80,8 +47,8 @@ void visit_task_spec(V& v, const std::string& section, Acc acc) {
 
 #define AMLZ_KEY(method, section, key, help, field) \
   v.method(section, key, help, [](Config& c) -> auto& { return c.field; })
-#define AMLZ_CHOICE(section, key, help, field, names) \
-  v.choice(section, key, help, [](Config& c) -> auto& { return c.field; }, names)
+#define AMLZ_CHOICE(section, key, help, field) \
+  v.choice(section, key, help, [](Config& c) -> auto& { return c.field; })
 #define AMLZ_OP_LIST_KEY(section, key, help, field)                                                           \
   v.named_list(section, key, help, [](Config& c) -> auto& { return c.field; }, &op_name, &op_from_name, \
                "op", "(`amlz ops` lists the ops)")
@@ -103,11 +70,9 @@ void visit_config(V& v) {
   visit_task_spec(v, "final_tasks", [](Config& c) -> TaskSpec& { return c.final_tasks; });
 
   AMLZ_KEY(value, "evaluation", "max_abs_error", "stop an evaluation when |error| exceeds this", max_abs_error);
-  AMLZ_CHOICE("evaluation", "combination", "how task fitnesses combine", combination,
-           combination_names());
+  AMLZ_CHOICE("evaluation", "combination", "how task fitnesses combine", combination);
 
-  AMLZ_CHOICE("algorithm", "initial", "initial population",
-           algorithm.initial, initial_names());
+  AMLZ_CHOICE("algorithm", "initial", "initial population", algorithm.initial);
   AMLZ_OP_LIST_KEY("algorithm", "setup_ops", "ops allowed in Setup", algorithm.ops[0]);
   AMLZ_OP_LIST_KEY("algorithm", "predict_ops", "ops allowed in Predict", algorithm.ops[1]);
   AMLZ_OP_LIST_KEY("algorithm", "learn_ops", "ops allowed in Learn", algorithm.ops[2]);
@@ -121,15 +86,13 @@ void visit_config(V& v) {
   AMLZ_KEY(value, "algorithm", "predict_max_size", "as setup_max_size", algorithm.max_sizes.predict);
   AMLZ_KEY(value, "algorithm", "learn_max_size", "as setup_max_size", algorithm.max_sizes.learn);
 
-  AMLZ_CHOICE("evolution", "search", "regularized evolution, or random search (every child fresh)", evolution.search,
-           search_names());
+  AMLZ_CHOICE("evolution", "search", "regularized evolution, or random search (every child fresh)", evolution.search);
   AMLZ_KEY(value, "evolution", "population_size", "population P", evolution.population_size);
   AMLZ_KEY(value, "evolution", "tournament_size", "tournament T (drawn with replacement)", evolution.tournament_size);
   AMLZ_KEY(value, "evolution", "mutate_prob", "probability a child is mutated", evolution.mutate_prob);
   v.named_list("evolution", "mutations", "mutation types drawn uniformly",
-               [](Config& c) -> auto& { return c.evolution.mutations; }, &mutation_name, &mutation_from_name,
-               "mutation", "(alter_param, randomize_instruction, randomize_component, identity, insert_instruction, "
-               "remove_instruction, trade_instruction, randomize_algorithm)");
+               [](Config& c) -> auto& { return c.evolution.mutations; }, &enum_name<MutationType>, &mutation_from_name,
+               "mutation", "(" + enum_choices<MutationType>() + ")");
   AMLZ_KEY(value, "evolution", "batch_size", "children evaluated together (0: automatic)", evolution.batch_size);
   AMLZ_KEY(value, "evolution", "max_train_steps", "training-step budget per experiment", evolution.max_train_steps);
   AMLZ_KEY(value, "evolution", "progress_every", "individuals between progress lines", evolution.progress_every);
@@ -141,7 +104,7 @@ void visit_config(V& v) {
   AMLZ_KEY(value, "fec", "forget_every", "drop an entry after this many hits (0: never)", fec.forget_every);
 
   AMLZ_KEY(value, "train_budget", "enabled", "reject candidates much costlier than the baseline", train_budget.enabled);
-  AMLZ_CHOICE("train_budget", "baseline", "baseline algorithm", train_budget.baseline, initial_names());
+  AMLZ_CHOICE("train_budget", "baseline", "baseline algorithm", train_budget.baseline);
   AMLZ_KEY(value, "train_budget", "threshold_factor", "allowed cost relative to the baseline",
            train_budget.threshold_factor);
 
@@ -207,22 +170,20 @@ struct Binder {
         },
         help);
   }
-  template <class Acc, class E>
-  void choice(const std::string& section, const char* key, const char* help, Acc acc, const Names<E>& names) {
+  // An enum-valued key, spelled as its EnumNames table says (case-insensitive).
+  template <class Acc>
+  void choice(const std::string& section, const char* key, const char* help, Acc acc) {
+    using E = std::decay_t<decltype(acc(self.config_))>;
     E* field = &acc(self.config_);
     const std::string name = key_name(section, key);
-    std::string allowed;
-    for (const auto& n : names) allowed += (allowed.empty() ? "" : ", ") + n.first;
+    const std::string allowed = enum_choices<E>();
     last = self.app_
                .add_option_function<std::string>(
                    "--" + name,
-                   [field, name, names, allowed](const std::string& value) {
-                     for (const auto& n : names)
-                       if (CLI::detail::to_lower(value) == n.first) {
-                         *field = n.second;
-                         return;
-                       }
-                     throw CLI::ValidationError(name, "'" + value + "' is not one of: " + allowed);
+                   [field, name, allowed](const std::string& value) {
+                     const std::optional<E> e = enum_from_name<E>(CLI::detail::to_lower(value));
+                     if (!e) throw CLI::ValidationError(name, "'" + value + "' is not one of: " + allowed);
+                     *field = *e;
                    },
                    std::string(help) + " (" + allowed + ")")
                ->type_name("NAME");
@@ -230,7 +191,7 @@ struct Binder {
   // A list of names (ops, mutation types): `from_name` maps each; an unknown name is an error listing the choices.
   template <class Acc, class T>
   void named_list(const std::string& section, const char* key, const char* help, Acc acc, const char* (*)(T),
-                  std::optional<T> (*from_name)(std::string_view), const char* what, const char* hint) {
+                  std::optional<T> (*from_name)(std::string_view), const char* what, const std::string& hint) {
     std::vector<T>* field = &acc(self.config_);
     const std::string name = key_name(section, key);
     last = parsed_list(name, help, field, [name, from_name, what, hint](const std::string& s) {
@@ -313,14 +274,13 @@ struct Writer {
   void value(const std::string& section, const char* key, const char*, Acc acc) {
     line(section, key, toml_value(acc(config)));
   }
-  template <class Acc, class E>
-  void choice(const std::string& section, const char* key, const char*, Acc acc, const Names<E>& names) {
-    for (const auto& [name, e] : names)
-      if (e == acc(config)) line(section, key, quote(name));
+  template <class Acc>
+  void choice(const std::string& section, const char* key, const char*, Acc acc) {
+    line(section, key, quote(enum_name(acc(config))));
   }
   template <class Acc, class T, class FromName>
   void named_list(const std::string& section, const char* key, const char*, Acc acc, const char* (*to_name)(T),
-                  FromName, const char*, const char*) {
+                  FromName, const char*, const std::string&) {
     std::vector<std::string> names;
     for (T v : acc(config)) names.push_back(to_name(v));
     line(section, key, toml_value(names));

@@ -55,7 +55,7 @@ void run_search_bench(const std::vector<BenchRun>& runs, const std::string& conf
       if (r.success) times.push_back(r.seconds);
       emit(JsonObject()
                .add("bench", "search_linear_regression")
-               .add("backend", backend_name(run.backend))
+               .add("backend", enum_name(run.backend))
                .add("device", evaluator->describe())
                .add("threads", run.threads)
                .add("seed", static_cast<uint32_t>(s))
@@ -71,7 +71,7 @@ void run_search_bench(const std::vector<BenchRun>& runs, const std::string& conf
     std::sort(times.begin(), times.end());
     emit(JsonObject()
              .add("bench", "search_linear_regression_summary")
-             .add("backend", backend_name(run.backend))
+             .add("backend", enum_name(run.backend))
              .add("device", evaluator->describe())
              .add("threads", run.threads)
              .add("seeds", seeds)

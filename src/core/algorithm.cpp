@@ -35,15 +35,6 @@ const std::vector<Instruction>& Algorithm::component(Component c) const {
   return const_cast<Algorithm*>(this)->component(c);
 }
 
-const char* component_name(Component c) {
-  switch (c) {
-    case Component::Setup: return "Setup";
-    case Component::Predict: return "Predict";
-    case Component::Learn: break;
-  }
-  return "Learn";
-}
-
 namespace {
 
 bool is_index(float f) { return f >= 0.0f && f < 1.0f; }
@@ -76,12 +67,12 @@ void check_fits(const Algorithm& a, const AddressSpace& space) {
   for (Component c : kAllComponents) {
     const auto& instrs = a.component(c);
     if (instrs.size() >= kMaxComponentSize)
-      throw Error(std::string(component_name(c)) + " has " + std::to_string(instrs.size()) +
+      throw Error(std::string(enum_name(c)) + " has " + std::to_string(instrs.size()) +
                   " instructions; at most " + std::to_string(kMaxComponentSize - 1) + " are supported");
     for (size_t i = 0; i < instrs.size(); ++i) {
       const Instruction& in = instrs[i];
       if (auto problem = operand_problem(in.op, in.out, in.in1, in.in2, in.data[0], in.data[1], space))
-        throw Error(std::string(component_name(c)) + " instruction " + std::to_string(i + 1) + " (" +
+        throw Error(std::string(enum_name(c)) + " instruction " + std::to_string(i + 1) + " (" +
                     op_name(in.op) + "): " + *problem);
     }
   }

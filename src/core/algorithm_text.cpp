@@ -128,7 +128,7 @@ std::string to_text(const Instruction& in) { return render(op_info(in.op).print_
 std::string to_text(const Algorithm& a) {
   std::ostringstream os;
   for (Component c : kAllComponents) {
-    os << "def " << component_name(c) << "():\n";
+    os << "def " << enum_name(c) << "():\n";
     for (const Instruction& in : a.component(c)) os << "  " << to_text(in) << "\n";
   }
   return os.str();
@@ -173,7 +173,7 @@ Algorithm parse_algorithm(std::string_view text, const std::string& source) {
       if (next_component == kNumComponents)
         throw fail(i, "unexpected '" + std::string(line) + "': Setup, Predict and Learn are already defined");
       const Component want = kAllComponents[next_component];
-      const std::string expected = std::string("def ") + component_name(want) + "():";
+      const std::string expected = std::string("def ") + enum_name(want) + "():";
       if (strip_spaces(line) != strip_spaces(expected))
         throw fail(i, "expected '" + expected + "', found '" + std::string(line) +
                           "' (components come in the order Setup, Predict, Learn)");
@@ -190,7 +190,7 @@ Algorithm parse_algorithm(std::string_view text, const std::string& source) {
     }
   }
   if (next_component < kNumComponents)
-    throw ParseError(source + ": missing 'def " + component_name(kAllComponents[next_component]) +
+    throw ParseError(source + ": missing 'def " + enum_name(kAllComponents[next_component]) +
                      "():' (an algorithm has Setup, Predict and Learn, in that order)");
   return a;
 }

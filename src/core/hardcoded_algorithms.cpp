@@ -7,24 +7,6 @@
 
 namespace amlz {
 
-const char* initial_algorithm_name(InitialAlgorithm a) {
-  switch (a) {
-    case InitialAlgorithm::NoOp: return "noop";
-    case InitialAlgorithm::Random: return "random";
-    case InitialAlgorithm::Linear: return "linear";
-    case InitialAlgorithm::NeuralNet: return "neural_net";
-    case InitialAlgorithm::DamagedNeuralNet: return "damaged_neural_net";
-  }
-  return "?";
-}
-
-std::optional<InitialAlgorithm> initial_algorithm_from_name(std::string_view name) {
-  for (InitialAlgorithm a : {InitialAlgorithm::NoOp, InitialAlgorithm::Random, InitialAlgorithm::Linear,
-                             InitialAlgorithm::NeuralNet, InitialAlgorithm::DamagedNeuralNet})
-    if (name == initial_algorithm_name(a)) return a;
-  return std::nullopt;
-}
-
 AddressSpace required_space(InitialAlgorithm a) {
   switch (a) {
     case InitialAlgorithm::NoOp:

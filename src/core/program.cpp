@@ -82,7 +82,7 @@ std::string disassemble(const Program& p) {
   const uint16_t sizes[kNumComponents] = {d.n_setup, d.n_predict, d.n_learn};
   size_t i = 0;
   for (Component c : kAllComponents) {
-    os << "def " << component_name(c) << "():\n";
+    os << "def " << enum_name(c) << "():\n";
     for (uint16_t k = 0; k < sizes[static_cast<int>(c)]; ++k, ++i) {
       const Instr& in = p.code[i];
       Instruction view;

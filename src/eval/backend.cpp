@@ -10,14 +10,6 @@
 
 namespace amlz {
 
-bool cuda_built() {
-#if defined(AMLZ_HAS_CUDA)
-  return true;
-#else
-  return false;
-#endif
-}
-
 std::string cuda_unavailable_reason() {
 #if defined(AMLZ_HAS_CUDA)
   std::string why;

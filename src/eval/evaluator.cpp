@@ -8,18 +8,6 @@
 
 namespace amlz {
 
-const char* status_name(EvalStatus s) {
-  switch (s) {
-    case EvalStatus::Ok: return "ok";
-    case EvalStatus::NonFinite: return "non-finite";
-    case EvalStatus::Diverged: return "diverged";
-    case EvalStatus::OverBudget: return "over-budget";
-  }
-  return "?";
-}
-
-const char* backend_name(Backend b) { return b == Backend::Cuda ? "cuda" : "cpu"; }
-
 void check_evaluation_input(const ProgramBatch& batch, const TaskSet& tasks, const std::vector<WorkItem>& items) {
   if (auto problem = verify(batch)) AMLZ_CHECK(false, "the batch fails bytecode verification: " + *problem);
   for (const Task& t : tasks.tasks)

@@ -19,6 +19,4 @@ double combine_fitness(std::vector<double> f, Combination mode) {
   return sum / static_cast<double>(f.size());
 }
 
-const char* combination_name(Combination c) { return c == Combination::Median ? "median" : "mean"; }
-
 }  // namespace amlz

@@ -10,20 +10,6 @@
 
 namespace amlz {
 
-const char* mutation_name(MutationType m) {
-  switch (m) {
-    case MutationType::AlterParam: return "alter_param";
-    case MutationType::RandomizeInstruction: return "randomize_instruction";
-    case MutationType::RandomizeComponent: return "randomize_component";
-    case MutationType::Identity: return "identity";
-    case MutationType::InsertInstruction: return "insert_instruction";
-    case MutationType::RemoveInstruction: return "remove_instruction";
-    case MutationType::TradeInstruction: return "trade_instruction";
-    case MutationType::RandomizeAlgorithm: return "randomize_algorithm";
-  }
-  return "?";
-}
-
 std::optional<MutationType> mutation_from_name(std::string_view name) {
   std::string lower;
   for (char c : name) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
@@ -31,11 +17,7 @@ std::optional<MutationType> mutation_from_name(std::string_view name) {
   if (lower.size() > suffix.size() && lower.compare(lower.size() - suffix.size(), suffix.size(), suffix) == 0)
     lower.resize(lower.size() - suffix.size());
   if (lower == "randomize_component_function") lower = "randomize_component";  // the original's spelling
-  for (int i = 0; i < kNumMutationTypes; ++i) {
-    const auto m = static_cast<MutationType>(i);
-    if (lower == mutation_name(m)) return m;
-  }
-  return std::nullopt;
+  return enum_from_name<MutationType>(lower);
 }
 
 Mutator::Mutator(MutatorOptions options) : options_(std::move(options)) {

@@ -11,15 +11,6 @@
 
 namespace amlz {
 
-const char* stop_reason_name(StopReason r) {
-  switch (r) {
-    case StopReason::Budget: return "budget";
-    case StopReason::TimeLimit: return "time limit";
-    case StopReason::Interrupted: return "interrupted";
-  }
-  return "?";
-}
-
 namespace {
 
 class Loop {

@@ -13,20 +13,6 @@
 
 namespace amlz {
 
-const char* task_type_name(TaskType t) {
-  switch (t) {
-    case TaskType::Linear: return "linear";
-    case TaskType::Affine: return "affine";
-    case TaskType::NnTeacher: return "nn_teacher";
-    case TaskType::UnitFixed: return "unit_fixed";
-    case TaskType::UnitZeros: return "unit_zeros";
-    case TaskType::UnitOnes: return "unit_ones";
-    case TaskType::UnitIncrement: return "unit_increment";
-  }
-  return "?";
-}
-const char* eval_type_name(EvalType e) { return e == EvalType::Accuracy ? "accuracy" : "rms"; }
-
 namespace {
 
 constexpr uint32_t kLinearDataTag = 939723201u;
@@ -153,7 +139,7 @@ void validate(const TaskSpec& s, const std::string& where) {
     if (s.num_valid <= 0) fail("num_valid must be positive (got " + std::to_string(s.num_valid) + ")");
   }
   if (s.type == TaskType::Linear || s.type == TaskType::Affine || s.type == TaskType::NnTeacher) {
-    if (s.eval != EvalType::RmsError) fail(std::string(task_type_name(s.type)) + " tasks are scored by eval = \"rms\"");
+    if (s.eval != EvalType::RmsError) fail(std::string(enum_name(s.type)) + " tasks are scored by eval = \"rms\"");
   }
 }
 

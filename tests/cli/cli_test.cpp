@@ -22,19 +22,11 @@ namespace fs = std::filesystem;
 
 using test::run_shell;
 using test::shell_quote;
+using test::expect_contains;
 using test::TempDir;
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
 // Runs `amlz <args>` from the source directory (so configs/... paths work) and captures everything it prints.
-CommandResult amlz(const std::string& args) {
-  const test::ShellResult r =
-      run_shell("cd " + shell_quote(AMLZ_SOURCE_DIR) + " && " + shell_quote(AMLZ_BINARY) + " " + args + " 2>&1");
-  return {r.exit_code, r.out};
-}
+test::CommandResult amlz(const std::string& args) { return test::run_amlz(args, test::Streams::Merged, AMLZ_SOURCE_DIR); }
 
 const char* kLinearConfig =
     "[search_tasks]\n"
@@ -43,10 +35,6 @@ const char* kLinearConfig =
     "num_tasks = 2\n"
     "num_train = 1000\n"
     "num_valid = 100\n";
-
-void expect_contains(const std::string& haystack, const std::string& needle) {
-  EXPECT_NE(haystack.find(needle), std::string::npos) << "'" << needle << "' not in:\n" << haystack;
-}
 
 // A small recursive-descent JSON checker: true if `s` is exactly one JSON value (RFC 8259 grammar).
 class JsonChecker {
@@ -160,65 +148,65 @@ TEST(JsonChecker, AcceptsJsonAndRejectsNearMisses) {
 // ---------------------------------------------------------------------------------------------------------------
 
 TEST(CliOps, ListsAll65Ops) {
-  const CommandResult r = amlz("ops");
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  std::istringstream lines(r.output);
+  const test::CommandResult r = amlz("ops");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::istringstream lines(r.out);
   std::string line;
   int rows = 0;
   while (std::getline(lines, line))
     if (!line.empty() && std::isdigit(static_cast<unsigned char>(line[0]))) ++rows;
   EXPECT_EQ(rows, 65);
-  expect_contains(r.output, "VECTOR_INNER_PRODUCT_OP");
-  expect_contains(r.output, "sO = dot(vA, vB)");
-  expect_contains(r.output, "MATRIX_GAUSSIAN_SET_OP");
+  expect_contains(r.out, "VECTOR_INNER_PRODUCT_OP");
+  expect_contains(r.out, "sO = dot(vA, vB)");
+  expect_contains(r.out, "MATRIX_GAUSSIAN_SET_OP");
 }
 
 TEST(CliShow, PrintsTheAlgorithm) {
-  const CommandResult r = amlz("show configs/algorithms/linear.txt");
-  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const test::CommandResult r = amlz("show configs/algorithms/linear.txt");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
   // The canonical text (the file's comment line is not part of the algorithm).
-  expect_contains(r.output,
+  expect_contains(r.out,
                   "def Setup():\n  s2 = 0.1\ndef Predict():\n  s1 = dot(v1, v0)\n"
                   "def Learn():\n  s3 = s0 - s1\n  s3 = s2 * s3\n  v2 = s3 * v0\n  v1 = v1 + v2\n");
-  expect_contains(r.output, "6 live");
+  expect_contains(r.out, "6 live");
 }
 
 TEST(CliShow, MalformedFileExitsTwoWithTheLineNumber) {
   const TempDir dir;
   const std::string file = shell_quote(dir.write("bad.txt", "def Setup():\n  s2 = 0.1\ndef Predict():\n  s1 = dot(v1 v0)\ndef Learn():\n"));
-  const CommandResult r = amlz("show " + file);
-  EXPECT_EQ(r.exit_code, 2) << r.output;
-  expect_contains(r.output, "bad.txt:4:");
+  const test::CommandResult r = amlz("show " + file);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  expect_contains(r.out, "bad.txt:4:");
 }
 
 TEST(CliShow, MissingFileExitsTwo) {
-  const CommandResult r = amlz("show /nonexistent-dir/algorithm.txt");
-  EXPECT_EQ(r.exit_code, 2) << r.output;
-  expect_contains(r.output, "/nonexistent-dir/algorithm.txt");
+  const test::CommandResult r = amlz("show /nonexistent-dir/algorithm.txt");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  expect_contains(r.out, "/nonexistent-dir/algorithm.txt");
 }
 
 TEST(CliEval, LinearAlgorithmSolvesLinearTasks) {
   const TempDir dir;
   const std::string config = shell_quote(dir.write("linear.toml", kLinearConfig));
-  const CommandResult r = amlz("eval --config " + config + " --algorithm configs/algorithms/linear.txt");
-  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const test::CommandResult r = amlz("eval --config " + config + " --algorithm configs/algorithms/linear.txt");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
   // "fitness (mean over 2 tasks) = 0.999..."
   const std::string key = "fitness (mean over 2 tasks) = ";
-  const size_t at = r.output.find(key);
-  ASSERT_NE(at, std::string::npos) << r.output;
-  EXPECT_GT(std::stod(r.output.substr(at + key.size())), 0.999) << r.output;
+  const size_t at = r.out.find(key);
+  ASSERT_NE(at, std::string::npos) << r.out;
+  EXPECT_GT(std::stod(r.out.substr(at + key.size())), 0.999) << r.out;
 }
 
 TEST(CliEval, JsonPrintsOneParseableLine) {
   const TempDir dir;
   const std::string config = shell_quote(dir.write("linear.toml", kLinearConfig));
-  const CommandResult r = amlz("eval --json --config " + config + " --algorithm configs/algorithms/linear.txt");
-  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const test::CommandResult r = amlz("eval --json --config " + config + " --algorithm configs/algorithms/linear.txt");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
   // With --json nothing else is printed: exactly one line.
-  ASSERT_FALSE(r.output.empty());
-  EXPECT_EQ(r.output.back(), '\n');
-  const std::string line = r.output.substr(0, r.output.size() - 1);
-  EXPECT_EQ(line.find('\n'), std::string::npos) << r.output;
+  ASSERT_FALSE(r.out.empty());
+  EXPECT_EQ(r.out.back(), '\n');
+  const std::string line = r.out.substr(0, r.out.size() - 1);
+  EXPECT_EQ(line.find('\n'), std::string::npos) << r.out;
   EXPECT_TRUE(JsonChecker(line).valid()) << line;
   const std::string key = "\"fitness\":";  // the first one is the combined fitness (per-task ones follow)
   const size_t at = line.find(key);
@@ -229,30 +217,30 @@ TEST(CliEval, JsonPrintsOneParseableLine) {
 TEST(CliEval, BadConfigKeyExitsTwo) {
   const TempDir dir;
   const std::string config = shell_quote(dir.write("bad.toml", std::string(kLinearConfig) + "num_trian = 5\n"));
-  const CommandResult r = amlz("eval --config " + config + " --algorithm configs/algorithms/linear.txt");
-  EXPECT_EQ(r.exit_code, 2) << r.output;
-  expect_contains(r.output, "bad.toml:7:");
-  expect_contains(r.output, "unknown key 'search_tasks.num_trian'");
+  const test::CommandResult r = amlz("eval --config " + config + " --algorithm configs/algorithms/linear.txt");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  expect_contains(r.out, "bad.toml:7:");
+  expect_contains(r.out, "unknown key 'search_tasks.num_trian'");
 }
 
 TEST(CliEval, UnknownTaskSetExitsTwo) {
   const TempDir dir;
   const std::string config = shell_quote(dir.write("linear.toml", kLinearConfig));
-  const CommandResult r = amlz("eval --config " + config + " --algorithm configs/algorithms/linear.txt --tasks bogus");
-  EXPECT_EQ(r.exit_code, 2) << r.output;
-  expect_contains(r.output, "bogus");
+  const test::CommandResult r = amlz("eval --config " + config + " --algorithm configs/algorithms/linear.txt --tasks bogus");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  expect_contains(r.out, "bogus");
 }
 
 TEST(CliEval, MissingConfigFileExitsTwo) {
-  const CommandResult r = amlz("eval --config /nonexistent-dir/c.toml --algorithm configs/algorithms/linear.txt");
-  EXPECT_EQ(r.exit_code, 2) << r.output;
-  expect_contains(r.output, "/nonexistent-dir/c.toml");
+  const test::CommandResult r = amlz("eval --config /nonexistent-dir/c.toml --algorithm configs/algorithms/linear.txt");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  expect_contains(r.out, "/nonexistent-dir/c.toml");
 }
 
 TEST(CliEval, MissingConfigFlagExitsTwo) {
-  const CommandResult r = amlz("eval --algorithm configs/algorithms/linear.txt");
-  EXPECT_EQ(r.exit_code, 2) << r.output;
-  expect_contains(r.output, "--config");
+  const test::CommandResult r = amlz("eval --algorithm configs/algorithms/linear.txt");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  expect_contains(r.out, "--config");
 }
 
 TEST(CliEval, CudaBackendWithoutAGpuExitsTwoSayingWhy) {
@@ -260,36 +248,36 @@ TEST(CliEval, CudaBackendWithoutAGpuExitsTwoSayingWhy) {
   if (why.empty()) GTEST_SKIP() << "a CUDA device is available here";
   const TempDir dir;
   const std::string config = shell_quote(dir.write("linear.toml", kLinearConfig));
-  const CommandResult r = amlz("eval --backend cuda --config " + config + " --algorithm configs/algorithms/linear.txt");
-  EXPECT_EQ(r.exit_code, 2) << r.output;
-  expect_contains(r.output, "cuda");
-  expect_contains(r.output, why);
+  const test::CommandResult r = amlz("eval --backend cuda --config " + config + " --algorithm configs/algorithms/linear.txt");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  expect_contains(r.out, "cuda");
+  expect_contains(r.out, why);
 }
 
 TEST(CliEval, BackendCpuIsAccepted) {
   const TempDir dir;
   const std::string config = shell_quote(dir.write("linear.toml", kLinearConfig));
-  const CommandResult r = amlz("eval --backend cpu --config " + config + " --algorithm configs/algorithms/linear.txt");
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  expect_contains(r.output, "backend: cpu");
+  const test::CommandResult r = amlz("eval --backend cpu --config " + config + " --algorithm configs/algorithms/linear.txt");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  expect_contains(r.out, "backend: cpu");
 }
 
 TEST(CliMain, UnknownCommandExitsTwo) {
-  const CommandResult r = amlz("frobnicate");
-  EXPECT_EQ(r.exit_code, 2) << r.output;
-  expect_contains(r.output, "unknown command 'frobnicate'");
+  const test::CommandResult r = amlz("frobnicate");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  expect_contains(r.out, "unknown command 'frobnicate'");
 }
 
 TEST(CliMain, NoCommandExitsTwoWithUsage) {
-  const CommandResult r = amlz("");
-  EXPECT_EQ(r.exit_code, 2) << r.output;
-  expect_contains(r.output, "usage: amlz <command>");
+  const test::CommandResult r = amlz("");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  expect_contains(r.out, "usage: amlz <command>");
 }
 
 TEST(CliMain, HelpExitsZero) {
-  const CommandResult r = amlz("--help");
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  expect_contains(r.output, "commands:");
+  const test::CommandResult r = amlz("--help");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  expect_contains(r.out, "commands:");
 }
 
 }  // namespace

@@ -17,6 +17,8 @@
 namespace amlz {
 namespace {
 
+using test::expect_contains;
+
 // A file under the temp directory, removed when it goes out of scope.
 class TempFile {
  public:
@@ -81,10 +83,6 @@ std::string any_load_error(const std::string& toml, ConfigUse use) {
     return e.what();
   }
   return "";
-}
-
-void expect_contains(const std::string& haystack, const std::string& needle) {
-  EXPECT_NE(haystack.find(needle), std::string::npos) << "'" << needle << "' not in: " << haystack;
 }
 
 // A config touching every section, in the style of configs/*.toml.

@@ -27,6 +27,7 @@ namespace fs = std::filesystem;
 
 using test::read_file;
 using test::shell_quote;
+using test::expect_contains;
 using test::TempDir;
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -38,23 +39,8 @@ std::vector<std::string> lines_of(const std::string& text) {
 }
 
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
-
 // Runs `amlz <args>` and captures stdout and stderr separately (stdout is what must be reproducible).
-CommandResult amlz(const std::string& args, const TempDir& scratch) {
-  static int counter = 0;
-  const std::string err_file = scratch.path("stderr_" + std::to_string(counter++) + ".txt").string();
-  const test::ShellResult r = test::run_shell(shell_quote(AMLZ_BINARY) + " " + args + " 2>" + shell_quote(err_file));
-  return {r.exit_code, r.out, read_file(err_file)};
-}
-
-void expect_contains(const std::string& haystack, const std::string& needle) {
-  EXPECT_NE(haystack.find(needle), std::string::npos) << "'" << needle << "' not in:\n" << haystack;
-}
+test::CommandResult amlz(const std::string& args) { return test::run_amlz(args); }
 
 // Linear tasks F = 4 with the demo's ops, P = 20 and a budget of a few generations: well under a second.
 const char* kSmallConfig = R"(# search_cli_test
@@ -150,7 +136,7 @@ std::string run_args(const std::string& config, const fs::path& out, const std::
 TEST(SearchCli, PrintsTheOriginalsLinesAndTheAlgorithmFound) {
   const TempDir dir;
   const std::string config = dir.write("small.toml", kSmallConfig);
-  const CommandResult r = amlz(run_args(config, dir.path("run")), dir);
+  const test::CommandResult r = amlz(run_args(config, dir.path("run")));
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(r.out.rfind("Random seed = 5\n", 0), 0u) << r.out;
   expect_contains(r.out, "Running evolution experiment (on the T_search tasks)...\n");
@@ -177,7 +163,7 @@ TEST(SearchCli, WritesARunDirectoryThatOtherCommandsReadBack) {
   const TempDir dir;
   const std::string config = dir.write("small.toml", kSmallConfig);
   const fs::path run = dir.path("run");
-  const CommandResult r = amlz(run_args(config, run), dir);
+  const test::CommandResult r = amlz(run_args(config, run));
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
 
   EXPECT_EQ(read_file(run / "seed.txt"), "5\n");
@@ -210,17 +196,15 @@ TEST(SearchCli, WritesARunDirectoryThatOtherCommandsReadBack) {
   // `amlz eval` reads the run's config and best algorithm and scores it on the final tasks exactly as the search
   // did (the demo ops have no random ops, so the evaluation seed does not matter).
   const std::string final_fitness = value_after(r.out, "Final evaluation fitness (on unseen data) = ");
-  const CommandResult e = amlz("eval --config " + shell_quote((run / "config.toml").string()) + " --algorithm " +
-                                   shell_quote((run / "best_algorithm.txt").string()) + " --tasks final",
-                               dir);
+  const test::CommandResult e = amlz("eval --config " + shell_quote((run / "config.toml").string()) + " --algorithm " +
+                                   shell_quote((run / "best_algorithm.txt").string()) + " --tasks final");
   ASSERT_EQ(e.exit_code, 0) << e.out << e.err;
   EXPECT_EQ(value_after(e.out, "fitness (mean over 3 tasks) = "), final_fitness) << e.out;
 
   // `amlz search --config <run>/config.toml` repeats the run (the file holds the seed) into another directory.
   const fs::path again = dir.path("again");
-  const CommandResult r2 = amlz("search --config " + shell_quote((run / "config.toml").string()) + " --out " +
-                                    shell_quote(again.string()),
-                                dir);
+  const test::CommandResult r2 = amlz("search --config " + shell_quote((run / "config.toml").string()) + " --out " +
+                                    shell_quote(again.string()));
   ASSERT_EQ(r2.exit_code, 0) << r2.out << r2.err;
   EXPECT_EQ(without_timing(r2.out), without_timing(r.out));
   EXPECT_EQ(read_file(again / "best_algorithm.txt"), read_file(run / "best_algorithm.txt"));
@@ -229,13 +213,13 @@ TEST(SearchCli, WritesARunDirectoryThatOtherCommandsReadBack) {
 TEST(SearchCli, TheSameSeedGivesTheSameOutputAndAnotherSeedAnother) {
   const TempDir dir;
   const std::string config = dir.write("small.toml", kSmallConfig);
-  const CommandResult a = amlz(run_args(config, dir.path("a")), dir);
-  const CommandResult b = amlz(run_args(config, dir.path("b")), dir);
+  const test::CommandResult a = amlz(run_args(config, dir.path("a")));
+  const test::CommandResult b = amlz(run_args(config, dir.path("b")));
   ASSERT_EQ(a.exit_code, 0) << a.err;
   ASSERT_EQ(b.exit_code, 0) << b.err;
   EXPECT_EQ(without_timing(a.out), without_timing(b.out));
   EXPECT_EQ(read_file(dir.path("a") / "best_algorithm.txt"), read_file(dir.path("b") / "best_algorithm.txt"));
-  const CommandResult c = amlz(run_args(config, dir.path("c"), "6"), dir);
+  const test::CommandResult c = amlz(run_args(config, dir.path("c"), "6"));
   ASSERT_EQ(c.exit_code, 0) << c.err;
   expect_contains(c.out, "Random seed = 6\n");
   EXPECT_NE(without_timing(c.out), without_timing(a.out));
@@ -244,9 +228,9 @@ TEST(SearchCli, TheSameSeedGivesTheSameOutputAndAnotherSeedAnother) {
 TEST(SearchCli, OutPointingAtAnExistingRunDirectoryExitsTwo) {
   const TempDir dir;
   const std::string config = dir.write("small.toml", kSmallConfig);
-  ASSERT_EQ(amlz(run_args(config, dir.path("run")), dir).exit_code, 0);
+  ASSERT_EQ(amlz(run_args(config, dir.path("run"))).exit_code, 0);
   const std::string before = read_file(dir.path("run") / "progress.csv");
-  const CommandResult r = amlz(run_args(config, dir.path("run")), dir);
+  const test::CommandResult r = amlz(run_args(config, dir.path("run")));
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   expect_contains(r.err, "already holds a run");
   // The earlier run is left as it was.
@@ -258,7 +242,7 @@ TEST(SearchCli, BadConfigKeyExitsTwo) {
   std::string text = kSmallConfig;
   text.replace(text.find("population_size"), std::string("population_size").size(), "populaton_size");
   const std::string config = dir.write("bad.toml", text);
-  const CommandResult r = amlz(run_args(config, dir.path("run")), dir);
+  const test::CommandResult r = amlz(run_args(config, dir.path("run")));
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   expect_contains(r.err, "populaton_size");
   EXPECT_FALSE(fs::exists(dir.path("run") / "progress.csv")) << "a run started despite the bad config";
@@ -266,7 +250,7 @@ TEST(SearchCli, BadConfigKeyExitsTwo) {
 
 TEST(SearchCli, MissingConfigExitsTwo) {
   const TempDir dir;
-  const CommandResult r = amlz("search --seed 5 --out " + shell_quote(dir.path("run").string()), dir);
+  const test::CommandResult r = amlz("search --seed 5 --out " + shell_quote(dir.path("run").string()));
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   expect_contains(r.err, "--config");
 }

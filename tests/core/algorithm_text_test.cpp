@@ -18,17 +18,9 @@
 namespace amlz {
 namespace {
 
+using test::expect_contains;
+using test::instr;
 using test::parse;
-
-Instruction make(Op op, int out, int in1 = 0, int in2 = 0, float d0 = 0, float d1 = 0, float d2 = 0) {
-  Instruction in;
-  in.op = op;
-  in.out = static_cast<uint8_t>(out);
-  in.in1 = static_cast<uint8_t>(in1);
-  in.in2 = static_cast<uint8_t>(in2);
-  in.data = {d0, d1, d2};
-  return in;
-}
 
 // The ParseError message of `text`, or "" (with a test failure) if it parses or throws something else.
 std::string parse_error(const std::string& text, const std::string& source = "algo.txt") {
@@ -41,10 +33,6 @@ std::string parse_error(const std::string& text, const std::string& source = "al
     ADD_FAILURE() << "threw something other than ParseError: " << e.what();
   }
   return "";
-}
-
-void expect_contains(const std::string& haystack, const std::string& needle) {
-  EXPECT_NE(haystack.find(needle), std::string::npos) << "'" << needle << "' not in: " << haystack;
 }
 
 std::vector<MutationType> all_mutations() {
@@ -90,54 +78,54 @@ TEST(PrintInstruction, MatchesTheSpecForms) {
     const char* text;
   };
   const Case cases[] = {
-      {make(Op::NoOp, 0), "NoOp()"},
-      {make(Op::ScalarSum, 2, 0, 1), "s2 = s0 + s1"},
-      {make(Op::ScalarDiff, 3, 0, 1), "s3 = s0 - s1"},
-      {make(Op::ScalarProduct, 3, 2, 3), "s3 = s2 * s3"},
-      {make(Op::ScalarDivision, 4, 5, 6), "s4 = s5 / s6"},
-      {make(Op::ScalarAbs, 1, 2), "s1 = abs(s2)"},
-      {make(Op::ScalarReciprocal, 1, 2), "s1 = 1 / s2"},
-      {make(Op::ScalarArcCos, 7, 8), "s7 = arccos(s8)"},
-      {make(Op::ScalarLog, 1, 0), "s1 = log(s0)"},
-      {make(Op::ScalarHeaviside, 5, 2), "s5 = heaviside(s2, 1.0)"},
-      {make(Op::VectorHeaviside, 7, 3), "v7 = heaviside(v3, 1.0)"},
-      {make(Op::ScalarVectorProduct, 2, 3, 0), "v2 = s3 * v0"},
-      {make(Op::ScalarBroadcast, 1, 4), "v1 = bcast(s4)"},
-      {make(Op::VectorReciprocal, 1, 2), "v1 = 1 / v2"},
-      {make(Op::VectorNorm, 3, 1), "s3 = norm(v1)"},
-      {make(Op::VectorSum, 1, 1, 2), "v1 = v1 + v2"},
-      {make(Op::VectorInnerProduct, 1, 1, 0), "s1 = dot(v1, v0)"},
-      {make(Op::VectorOuterProduct, 0, 3, 0), "m0 = outer(v3, v0)"},
-      {make(Op::ScalarMatrixProduct, 1, 2, 0), "m1 = s2 * m0"},
-      {make(Op::MatrixVectorProduct, 3, 0, 0), "v3 = dot(m0, v0)"},
-      {make(Op::VectorColumnBroadcast, 2, 1), "m2 = bcast(v1, axis=0)"},
-      {make(Op::VectorRowBroadcast, 2, 1), "m2 = bcast(v1, axis=1)"},
-      {make(Op::MatrixNorm, 2, 1), "s2 = norm(m1)"},
-      {make(Op::MatrixColumnNorm, 4, 1), "v4 = norm(m1, axis=0)"},
-      {make(Op::MatrixRowNorm, 4, 1), "v4 = norm(m1, axis=1)"},
-      {make(Op::MatrixTranspose, 1, 1), "m1 = transpose(m1)"},
-      {make(Op::MatrixDivision, 0, 1, 2), "m0 = m1 / m2"},
-      {make(Op::MatrixMatrixProduct, 0, 1, 2), "m0 = matmul(m1, m2)"},
-      {make(Op::ScalarMin, 2, 3, 4), "s2 = minimum(s3, s4)"},
-      {make(Op::VectorMax, 5, 4, 3), "v5 = maximum(v4, v3)"},
-      {make(Op::MatrixMin, 1, 0, 1), "m1 = minimum(m0, m1)"},
-      {make(Op::VectorMean, 1, 2), "s1 = mean(v2)"},
-      {make(Op::VectorStDev, 1, 2), "s1 = std(v2)"},
-      {make(Op::MatrixMean, 1, 2), "s1 = mean(m2)"},
-      {make(Op::MatrixStDev, 1, 2), "s1 = std(m2)"},
-      {make(Op::MatrixRowMean, 3, 0), "v3 = mean(m0, axis=1)"},
-      {make(Op::MatrixRowStDev, 3, 0), "v3 = std(m0, axis=1)"},
-      {make(Op::ScalarConstSet, 2, 0, 0, 0.01f), "s2 = 0.01"},
-      {make(Op::ScalarConstSet, 2, 0, 0, 0.166335f), "s2 = 0.166335"},
-      {make(Op::ScalarConstSet, 3, 0, 0, 4.75049e-05f), "s3 = 4.75049e-05"},
-      {make(Op::VectorConstSet, 1, 0, 0, 0.25f, -0.5f), "v1[0.25] = -0.5"},
-      {make(Op::MatrixConstSet, 2, 0, 0, 0.5f, 0.75f, 3.0f), "m2[0.5, 0.75] = 3"},
-      {make(Op::ScalarUniformSet, 3, 0, 0, -1.0f, 1.0f), "s3 = uniform(-1, 1)"},
-      {make(Op::VectorUniformSet, 3, 0, 0, -0.5f, 0.5f), "v3 = uniform(-0.5, 0.5, n_features)"},
-      {make(Op::MatrixUniformSet, 1, 0, 0, 0.0f, 2.0f), "m1 = uniform(0, 2, (n_features, n_features))"},
-      {make(Op::ScalarGaussianSet, 4, 0, 0, 0.0f, 0.1f), "s4 = gaussian(0, 0.1)"},
-      {make(Op::VectorGaussianSet, 4, 0, 0, 0.0f, 0.1f), "v4 = gaussian(0, 0.1, n_features)"},
-      {make(Op::MatrixGaussianSet, 0, 0, 0, 0.0f, 0.1f), "m0 = gaussian(0, 0.1, (n_features, n_features))"},
+      {instr(Op::NoOp, 0), "NoOp()"},
+      {instr(Op::ScalarSum, 2, 0, 1), "s2 = s0 + s1"},
+      {instr(Op::ScalarDiff, 3, 0, 1), "s3 = s0 - s1"},
+      {instr(Op::ScalarProduct, 3, 2, 3), "s3 = s2 * s3"},
+      {instr(Op::ScalarDivision, 4, 5, 6), "s4 = s5 / s6"},
+      {instr(Op::ScalarAbs, 1, 2), "s1 = abs(s2)"},
+      {instr(Op::ScalarReciprocal, 1, 2), "s1 = 1 / s2"},
+      {instr(Op::ScalarArcCos, 7, 8), "s7 = arccos(s8)"},
+      {instr(Op::ScalarLog, 1, 0), "s1 = log(s0)"},
+      {instr(Op::ScalarHeaviside, 5, 2), "s5 = heaviside(s2, 1.0)"},
+      {instr(Op::VectorHeaviside, 7, 3), "v7 = heaviside(v3, 1.0)"},
+      {instr(Op::ScalarVectorProduct, 2, 3, 0), "v2 = s3 * v0"},
+      {instr(Op::ScalarBroadcast, 1, 4), "v1 = bcast(s4)"},
+      {instr(Op::VectorReciprocal, 1, 2), "v1 = 1 / v2"},
+      {instr(Op::VectorNorm, 3, 1), "s3 = norm(v1)"},
+      {instr(Op::VectorSum, 1, 1, 2), "v1 = v1 + v2"},
+      {instr(Op::VectorInnerProduct, 1, 1, 0), "s1 = dot(v1, v0)"},
+      {instr(Op::VectorOuterProduct, 0, 3, 0), "m0 = outer(v3, v0)"},
+      {instr(Op::ScalarMatrixProduct, 1, 2, 0), "m1 = s2 * m0"},
+      {instr(Op::MatrixVectorProduct, 3, 0, 0), "v3 = dot(m0, v0)"},
+      {instr(Op::VectorColumnBroadcast, 2, 1), "m2 = bcast(v1, axis=0)"},
+      {instr(Op::VectorRowBroadcast, 2, 1), "m2 = bcast(v1, axis=1)"},
+      {instr(Op::MatrixNorm, 2, 1), "s2 = norm(m1)"},
+      {instr(Op::MatrixColumnNorm, 4, 1), "v4 = norm(m1, axis=0)"},
+      {instr(Op::MatrixRowNorm, 4, 1), "v4 = norm(m1, axis=1)"},
+      {instr(Op::MatrixTranspose, 1, 1), "m1 = transpose(m1)"},
+      {instr(Op::MatrixDivision, 0, 1, 2), "m0 = m1 / m2"},
+      {instr(Op::MatrixMatrixProduct, 0, 1, 2), "m0 = matmul(m1, m2)"},
+      {instr(Op::ScalarMin, 2, 3, 4), "s2 = minimum(s3, s4)"},
+      {instr(Op::VectorMax, 5, 4, 3), "v5 = maximum(v4, v3)"},
+      {instr(Op::MatrixMin, 1, 0, 1), "m1 = minimum(m0, m1)"},
+      {instr(Op::VectorMean, 1, 2), "s1 = mean(v2)"},
+      {instr(Op::VectorStDev, 1, 2), "s1 = std(v2)"},
+      {instr(Op::MatrixMean, 1, 2), "s1 = mean(m2)"},
+      {instr(Op::MatrixStDev, 1, 2), "s1 = std(m2)"},
+      {instr(Op::MatrixRowMean, 3, 0), "v3 = mean(m0, axis=1)"},
+      {instr(Op::MatrixRowStDev, 3, 0), "v3 = std(m0, axis=1)"},
+      {instr(Op::ScalarConstSet, 2, 0, 0, 0.01f), "s2 = 0.01"},
+      {instr(Op::ScalarConstSet, 2, 0, 0, 0.166335f), "s2 = 0.166335"},
+      {instr(Op::ScalarConstSet, 3, 0, 0, 4.75049e-05f), "s3 = 4.75049e-05"},
+      {instr(Op::VectorConstSet, 1, 0, 0, 0.25f, -0.5f), "v1[0.25] = -0.5"},
+      {instr(Op::MatrixConstSet, 2, 0, 0, 0.5f, 0.75f, 3.0f), "m2[0.5, 0.75] = 3"},
+      {instr(Op::ScalarUniformSet, 3, 0, 0, -1.0f, 1.0f), "s3 = uniform(-1, 1)"},
+      {instr(Op::VectorUniformSet, 3, 0, 0, -0.5f, 0.5f), "v3 = uniform(-0.5, 0.5, n_features)"},
+      {instr(Op::MatrixUniformSet, 1, 0, 0, 0.0f, 2.0f), "m1 = uniform(0, 2, (n_features, n_features))"},
+      {instr(Op::ScalarGaussianSet, 4, 0, 0, 0.0f, 0.1f), "s4 = gaussian(0, 0.1)"},
+      {instr(Op::VectorGaussianSet, 4, 0, 0, 0.0f, 0.1f), "v4 = gaussian(0, 0.1, n_features)"},
+      {instr(Op::MatrixGaussianSet, 0, 0, 0, 0.0f, 0.1f), "m0 = gaussian(0, 0.1, (n_features, n_features))"},
   };
   for (const Case& c : cases) EXPECT_EQ(to_text(c.in), c.text) << op_name(c.in.op);
 }
@@ -201,7 +189,7 @@ TEST(TextRoundTrip, RandomAndMutatedAlgorithmsSurvivePrintAndParse) {
       for (Component c : kAllComponents)
         for (size_t k = 0; k < std::min(a.component(c).size(), back.component(c).size()); ++k)
           if (a.component(c)[k] != back.component(c)[k])
-            ADD_FAILURE() << component_name(c) << " " << k << ": '" << to_text(a.component(c)[k])
+            ADD_FAILURE() << enum_name(c) << " " << k << ": '" << to_text(a.component(c)[k])
                           << "' parses back as '" << to_text(back.component(c)[k]) << "'";
       EXPECT_EQ(back, a);
     }
@@ -225,7 +213,7 @@ TEST(TextRoundTrip, EveryOpWithExtremeParametersRoundTrips) {
                           0.99999994f};
   for (const OpInfo& info : kOpTable)
     for (float v : values) {
-      Instruction in = make(info.op, 255, 254, 253);
+      Instruction in = instr(info.op, 255, 254, 253);
       if (info.in1 == Kind::None) in.in1 = 0;
       if (info.in2 == Kind::None) in.in2 = 0;
       if (info.out == Kind::None) in.out = 0;
@@ -278,12 +266,12 @@ TEST(OriginalPrintout, ParsesTheAlgorithmAfterTheLog) {
   // with C++ stream defaults, 6 significant digits). It is written in that format, not captured from a run.
   const Algorithm a = read_algorithm_file(AMLZ_TEST_DATA_DIR "/original_printout.txt");
   Algorithm want;
-  want.setup = {make(Op::ScalarConstSet, 3, 0, 0, 4.75049e-05f), make(Op::ScalarConstSet, 1, 0, 0, -0.412937f),
-                make(Op::ScalarConstSet, 2, 0, 0, 0.166335f), make(Op::ScalarConstSet, 3, 0, 0, -0.0730562f),
-                make(Op::ScalarConstSet, 1, 0, 0, 0.829304f)};
-  want.predict = {make(Op::VectorInnerProduct, 1, 1, 0)};
-  want.learn = {make(Op::ScalarDiff, 3, 0, 1), make(Op::ScalarProduct, 3, 2, 3),
-                make(Op::ScalarVectorProduct, 2, 3, 0), make(Op::VectorSum, 1, 1, 2)};
+  want.setup = {instr(Op::ScalarConstSet, 3, 0, 0, 4.75049e-05f), instr(Op::ScalarConstSet, 1, 0, 0, -0.412937f),
+                instr(Op::ScalarConstSet, 2, 0, 0, 0.166335f), instr(Op::ScalarConstSet, 3, 0, 0, -0.0730562f),
+                instr(Op::ScalarConstSet, 1, 0, 0, 0.829304f)};
+  want.predict = {instr(Op::VectorInnerProduct, 1, 1, 0)};
+  want.learn = {instr(Op::ScalarDiff, 3, 0, 1), instr(Op::ScalarProduct, 3, 2, 3),
+                instr(Op::ScalarVectorProduct, 2, 3, 0), instr(Op::VectorSum, 1, 1, 2)};
   EXPECT_EQ(a, want) << to_text(a);
   // It is linear regression by SGD with learning rate 0.166335: it solves linear tasks.
   EXPECT_GT(test::fitness(a, test::regression_spec(TaskType::Linear, 4, 2, 1000, 100)), 0.999);
@@ -360,7 +348,7 @@ TEST(ParseErrors, EmptyText) {
 TEST(ParseErrors, SingleInstructionErrorsHaveNoLineNumber) {
   EXPECT_THROW(parse_instruction("s1 = dot(v1)"), ParseError);
   EXPECT_THROW(parse_instruction(""), ParseError);
-  EXPECT_EQ(parse_instruction("  v2 = s3 * v0  "), make(Op::ScalarVectorProduct, 2, 3, 0));
+  EXPECT_EQ(parse_instruction("  v2 = s3 * v0  "), instr(Op::ScalarVectorProduct, 2, 3, 0));
 }
 
 TEST(ReadAlgorithmFile, MissingFileIsAnErrorNamingIt) {

@@ -81,7 +81,7 @@ void expect_all_zero_and_stopped(const Algorithm& a, const TaskSet& tasks, const
   for (const TaskResult& r : results) {
     EXPECT_EQ(r.fitness, 0.0) << what;
     EXPECT_TRUE(r.status == EvalStatus::Diverged || r.status == EvalStatus::NonFinite)
-        << what << ": status " << status_name(r.status);
+        << what << ": status " << enum_name(r.status);
     EXPECT_LT(r.train_steps, tasks.tasks[0].max_train_steps()) << what << ": training must stop early";
   }
 }

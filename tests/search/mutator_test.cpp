@@ -84,7 +84,7 @@ void expect_legal(const Instruction& in, const AddressSpace& space, const std::s
 void expect_legal(const Algorithm& a, const AddressSpace& space, const std::string& where) {
   for (Component c : kAllComponents)
     for (size_t i = 0; i < a.component(c).size(); ++i)
-      expect_legal(a.component(c)[i], space, where + " " + component_name(c) + "[" + std::to_string(i) + "]");
+      expect_legal(a.component(c)[i], space, where + " " + enum_name(c) + "[" + std::to_string(i) + "]");
 }
 
 bool in_list(Op op, const std::vector<Op>& ops) { return std::find(ops.begin(), ops.end(), op) != ops.end(); }
@@ -93,11 +93,7 @@ bool in_list(Op op, const std::vector<Op>& ops) { return std::find(ops.begin(), 
 std::vector<Instruction> markers(int n) {
   std::vector<Instruction> v;
   for (int k = 1; k <= n; ++k) {
-    Instruction in;
-    in.op = Op::ScalarConstSet;
-    in.out = 1;
-    in.data[0] = static_cast<float>(k);
-    v.push_back(in);
+    v.push_back(test::instr(Op::ScalarConstSet, 1, 0, 0, static_cast<float>(k)));
   }
   return v;
 }
@@ -369,7 +365,7 @@ TEST(MutatorRandomizeInstruction, ReplacesExactlyOneInstructionWithAnAllowedOpAt
         if (a.component(c)[i] == start.component(c)[i]) continue;
         ++changed;
         ASSERT_TRUE(in_list(a.component(c)[i].op, ops[ci]))
-            << op_name(a.component(c)[i].op) << " is not allowed in " << component_name(c);
+            << op_name(a.component(c)[i].op) << " is not allowed in " << enum_name(c);
         positions.insert({ci, i});
         ops_seen.insert({ci, a.component(c)[i].op});
       }
@@ -433,7 +429,7 @@ TEST(MutatorRandomizeAlgorithm, RerandomisesEveryComponentWithAllowedOpsAndOnlyT
     for (Component c : {Component::Predict, Component::Learn}) {
       ASSERT_EQ(a.component(c).size(), start.component(c).size());
       for (const Instruction& in : a.component(c))
-        ASSERT_TRUE(in_list(in.op, ops[static_cast<int>(c)])) << component_name(c) << ": " << op_name(in.op);
+        ASSERT_TRUE(in_list(in.op, ops[static_cast<int>(c)])) << enum_name(c) << ": " << op_name(in.op);
     }
     expect_legal(a, kSpace, "after RANDOMIZE_ALGORITHM");
   }
@@ -581,7 +577,7 @@ TEST(Mutator, ComponentsWithEmptyOpListsAreNeverTouchedByAnyType) {
   const OpLists ops = {{{}, {Op::ScalarSum, Op::VectorInnerProduct}, {}}};
   for (int type = 0; type < kNumMutationTypes; ++type) {
     const auto mt = static_cast<MutationType>(type);
-    SCOPED_TRACE(mutation_name(mt));
+    SCOPED_TRACE(enum_name(mt));
     const Mutator mutator(make_options({mt}, ops));
     Algorithm start = noop_algorithm(0, 2, 0);
     start.setup = markers(3);
@@ -636,8 +632,8 @@ TEST(Mutator, LongChainsOfEveryTypeKeepEveryAddressLegal) {
       a = mutator.mutate(a, 1, rng);
       for (Component c : kAllComponents) {
         // Insertion stops at max - 1 = 7 (spec §7); trade and the randomisations keep sizes.
-        ASSERT_LE(a.component(c).size(), 7u) << component_name(c);
-        ASSERT_GE(a.component(c).size(), 1u) << component_name(c);
+        ASSERT_LE(a.component(c).size(), 7u) << enum_name(c);
+        ASSERT_GE(a.component(c).size(), 1u) << enum_name(c);
       }
     }
     expect_legal(a, kSpace, "chain " + std::to_string(chain));
@@ -728,7 +724,7 @@ TEST(MutatorMutate, SameSeedGivesTheSameChildrenAndAnotherSeedDifferent) {
 TEST(MutatorMutate, NamesRoundTripAndAcceptTheOriginalSpelling) {
   for (int i = 0; i < kNumMutationTypes; ++i) {
     const auto m = static_cast<MutationType>(i);
-    EXPECT_EQ(mutation_from_name(mutation_name(m)), m);
+    EXPECT_EQ(mutation_from_name(enum_name(m)), m);
   }
   EXPECT_EQ(mutation_from_name("RANDOMIZE_COMPONENT_FUNCTION_MUTATION_TYPE"), MutationType::RandomizeComponent);
   EXPECT_EQ(mutation_from_name("ALTER_PARAM_MUTATION_TYPE"), MutationType::AlterParam);

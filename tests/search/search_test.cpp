@@ -572,9 +572,9 @@ TEST(RunSearch, TheDeadlineStopsTheLoopWithTimeLimit) {
 }
 
 TEST(RunSearch, StopReasonNames) {
-  EXPECT_STREQ(stop_reason_name(StopReason::Budget), "budget");
-  EXPECT_STREQ(stop_reason_name(StopReason::TimeLimit), "time limit");
-  EXPECT_STREQ(stop_reason_name(StopReason::Interrupted), "interrupted");
+  EXPECT_STREQ(enum_name(StopReason::Budget), "budget");
+  EXPECT_STREQ(enum_name(StopReason::TimeLimit), "time limit");
+  EXPECT_STREQ(enum_name(StopReason::Interrupted), "interrupted");
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -195,7 +195,7 @@ TEST(TaskSeeds, HashMixHasNoShortCycles) {
 
 TEST(TaskData, SameSpecGivesIdenticalDataTwice) {
   for (TaskType type : {TaskType::Linear, TaskType::Affine, TaskType::NnTeacher}) {
-    SCOPED_TRACE(task_type_name(type));
+    SCOPED_TRACE(enum_name(type));
     TaskSpec spec = regression_spec(type, 8, 3, 50, 20);
     spec.num_epochs = 3;
     const TaskSet a = make_task_set(spec), b = make_task_set(spec);

@@ -10,6 +10,7 @@
 
 #include "amlz/core/bytecode.h"
 #include "amlz/core/ops.h"
+#include "amlz/core/enum_names.h"
 
 namespace amlz {
 
@@ -57,7 +58,11 @@ struct Algorithm {
 
 inline constexpr Component kAllComponents[kNumComponents] = {Component::Setup, Component::Predict,
                                                              Component::Learn};
-const char* component_name(Component c);  // "Setup", "Predict", "Learn"
+template <>
+struct EnumNames<Component> {
+  static constexpr EnumName<Component> table[] = {
+      {Component::Setup, "Setup"}, {Component::Predict, "Predict"}, {Component::Learn, "Learn"}};
+};
 
 // Every address the algorithm uses fits in `space`, index parameters lie in [0,1), component sizes fit the
 // bytecode. Throws amlz::Error naming the component, position and problem.

@@ -7,6 +7,7 @@
 
 #include "amlz/core/algorithm.h"
 #include "amlz/core/generator.h"
+#include "amlz/core/enum_names.h"
 
 namespace amlz {
 
@@ -17,8 +18,14 @@ enum class InitialAlgorithm {
   NeuralNet,         // 2-layer ReLU net with biases trained by SGD (5 scalars, 9 vectors, 2 matrices)
   DamagedNeuralNet,  // NeuralNet without its two Gaussian initialisations
 };
-const char* initial_algorithm_name(InitialAlgorithm a);  // "noop", "random", "linear", "neural_net", ...
-std::optional<InitialAlgorithm> initial_algorithm_from_name(std::string_view name);
+template <>
+struct EnumNames<InitialAlgorithm> {
+  static constexpr EnumName<InitialAlgorithm> table[] = {{InitialAlgorithm::NoOp, "noop"},
+                                                         {InitialAlgorithm::Random, "random"},
+                                                         {InitialAlgorithm::Linear, "linear"},
+                                                         {InitialAlgorithm::NeuralNet, "neural_net"},
+                                                         {InitialAlgorithm::DamagedNeuralNet, "damaged_neural_net"}};
+};
 
 struct ComponentSizes {
   int setup = 0, predict = 0, learn = 0;

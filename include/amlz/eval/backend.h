@@ -22,7 +22,6 @@ struct EvaluatorOptions {
 
 // CPU always; CUDA when it was built and a device is present.
 std::vector<Backend> available_backends();
-bool cuda_built();
 // Why the CUDA backend cannot be used here ("" when it can).
 std::string cuda_unavailable_reason();
 

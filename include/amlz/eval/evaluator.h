@@ -9,6 +9,7 @@
 
 #include "amlz/core/program.h"
 #include "amlz/tasks/task.h"
+#include "amlz/core/enum_names.h"
 
 namespace amlz {
 
@@ -19,7 +20,13 @@ enum class EvalStatus : uint8_t {
   Diverged = 2,    // |error| > max_abs_error (+inf included)
   OverBudget = 3,  // the train budget gave this task 0 steps: only Setup ran
 };
-const char* status_name(EvalStatus s);
+template <>
+struct EnumNames<EvalStatus> {
+  static constexpr EnumName<EvalStatus> table[] = {{EvalStatus::Ok, "ok"},
+                                                   {EvalStatus::NonFinite, "non-finite"},
+                                                   {EvalStatus::Diverged, "diverged"},
+                                                   {EvalStatus::OverBudget, "over-budget"}};
+};
 
 // One program on one task. train_steps counts all epochs (0 = rejected by the budget); valid_steps is capped at
 // the task's validation size.
@@ -51,7 +58,10 @@ struct TaskResult {
 };
 
 enum class Backend : uint8_t { Cpu, Cuda };
-const char* backend_name(Backend b);
+template <>
+struct EnumNames<Backend> {
+  static constexpr EnumName<Backend> table[] = {{Backend::Cpu, "cpu"}, {Backend::Cuda, "cuda"}};
+};
 
 class Evaluator {
  public:

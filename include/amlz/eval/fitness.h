@@ -3,12 +3,17 @@
 #pragma once
 #include <vector>
 
+#include "amlz/core/enum_names.h"
+
 namespace amlz {
 
 enum class Combination { Mean, Median };
 
 // Mean, or the UPPER median (element n/2 after sorting; no averaging for even n), as the original.
 double combine_fitness(std::vector<double> per_task, Combination mode);
-const char* combination_name(Combination c);
+template <>
+struct EnumNames<Combination> {
+  static constexpr EnumName<Combination> table[] = {{Combination::Mean, "mean"}, {Combination::Median, "median"}};
+};
 
 }  // namespace amlz

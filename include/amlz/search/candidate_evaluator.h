@@ -54,8 +54,6 @@ class CandidateEvaluator {
   uint64_t train_steps() const { return train_steps_; }
   uint64_t fec_hits() const { return cache_ ? cache_->hits() : 0; }
   uint64_t fec_lookups() const { return cache_ ? cache_->hits() + cache_->misses() : 0; }
-  const TaskSet& tasks() const { return tasks_; }
-  Evaluator& evaluator() { return evaluator_; }
 
  private:
   Evaluator& evaluator_;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Mutator (spec §7): regularized evolution's only way to make a child from a parent.
 #pragma once
+#include <iterator>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "amlz/core/generator.h"
 #include "amlz/core/hardcoded_algorithms.h"
 #include "amlz/core/search_rng.h"
+#include "amlz/core/enum_names.h"
 
 namespace amlz {
 
@@ -22,9 +24,20 @@ enum class MutationType : uint8_t {
   TradeInstruction = 6,
   RandomizeAlgorithm = 7,
 };
-inline constexpr int kNumMutationTypes = 8;
-const char* mutation_name(MutationType m);  // "alter_param", ...
-// Accepts our spelling and the original's ("ALTER_PARAM_MUTATION_TYPE").
+inline constexpr int kNumMutationTypes = 8;  // checked against the name table below
+template <>
+struct EnumNames<MutationType> {
+  static constexpr EnumName<MutationType> table[] = {{MutationType::AlterParam, "alter_param"},
+                                                     {MutationType::RandomizeInstruction, "randomize_instruction"},
+                                                     {MutationType::RandomizeComponent, "randomize_component"},
+                                                     {MutationType::Identity, "identity"},
+                                                     {MutationType::InsertInstruction, "insert_instruction"},
+                                                     {MutationType::RemoveInstruction, "remove_instruction"},
+                                                     {MutationType::TradeInstruction, "trade_instruction"},
+                                                     {MutationType::RandomizeAlgorithm, "randomize_algorithm"}};
+};
+static_assert(std::size(EnumNames<MutationType>::table) == kNumMutationTypes, "every mutation type has a name");
+// Accepts our spelling, in any case, and the original's ("ALTER_PARAM_MUTATION_TYPE").
 std::optional<MutationType> mutation_from_name(std::string_view name);
 
 struct MutatorOptions {

@@ -31,7 +31,6 @@ class Population {
   double stdev_fitness() const;  // population standard deviation (variance clamped at 0)
 
   size_t size() const { return slots_.size(); }
-  int capacity() const { return capacity_; }
   bool full() const { return static_cast<int>(slots_.size()) == capacity_; }
   const std::vector<Individual>& slots() const { return slots_; }
   size_t next_slot() const { return next_; }

@@ -12,6 +12,7 @@
 #include "amlz/search/mutator.h"
 #include "amlz/search/population.h"
 #include "amlz/core/search_rng.h"
+#include "amlz/core/enum_names.h"
 
 namespace amlz {
 
@@ -39,7 +40,11 @@ struct SearchProgress {
 };
 
 enum class StopReason { Budget, TimeLimit, Interrupted };
-const char* stop_reason_name(StopReason r);
+template <>
+struct EnumNames<StopReason> {
+  static constexpr EnumName<StopReason> table[] = {
+      {StopReason::Budget, "budget"}, {StopReason::TimeLimit, "time limit"}, {StopReason::Interrupted, "interrupted"}};
+};
 
 struct SearchResult {
   Individual best;  // of the final population

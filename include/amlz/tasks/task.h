@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "amlz/core/enum_names.h"
+
 namespace amlz {
 
 enum class TaskType : uint8_t {
@@ -19,8 +21,17 @@ enum class TaskType : uint8_t {
 };
 enum class EvalType : uint8_t { RmsError = 0, Accuracy = 1 };
 
-const char* task_type_name(TaskType t);  // config spelling: "linear", "affine", "nn_teacher", ...
-const char* eval_type_name(EvalType e);  // "rms", "accuracy"
+template <>
+struct EnumNames<TaskType> {
+  static constexpr EnumName<TaskType> table[] = {
+      {TaskType::Linear, "linear"},         {TaskType::Affine, "affine"},       {TaskType::NnTeacher, "nn_teacher"},
+      {TaskType::UnitFixed, "unit_fixed"},  {TaskType::UnitZeros, "unit_zeros"}, {TaskType::UnitOnes, "unit_ones"},
+      {TaskType::UnitIncrement, "unit_increment"}};
+};
+template <>
+struct EnumNames<EvalType> {
+  static constexpr EnumName<EvalType> table[] = {{EvalType::RmsError, "rms"}, {EvalType::Accuracy, "accuracy"}};
+};
 
 // One homogeneous group of tasks, as a config file describes it (the original's TaskSpec).
 struct TaskSpec {
