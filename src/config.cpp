@@ -46,8 +46,8 @@ void validate_algorithm(const Config& c) {
     if (hi < 0) fail(prefix + "_max_size", "must not be negative (0 = unbounded)");
     if (hi > 0 && lo > hi) fail(prefix + "_min_size", "is larger than " + prefix + "_max_size");
     if (a.initial == InitialAlgorithm::Random && init > 0 && ops.empty())
-      fail(prefix + "_ops", "is empty but algorithm.initial = \"random\" needs ops to fill " + std::to_string(init) +
-                                " instructions");
+      fail(prefix + "_ops",
+           "is empty but algorithm.initial = \"random\" needs ops to fill " + std::to_string(init) + " instructions");
   }
   const AddressSpace need = required_space(a.initial);
   if (c.memory.scalars < need.scalars || c.memory.vectors < need.vectors || c.memory.matrices < need.matrices)
@@ -61,13 +61,15 @@ void validate_fec(const Config& c) {
   if (!f.enabled) return;
   if (f.num_train <= 0) fail("fec.num_train", "must be positive");
   if (f.num_valid <= 0) fail("fec.num_valid", "must be positive");
-  if (f.num_train > 100 || f.num_valid > 100) fail("fec.num_train", "FEC records at most 100 train and 100 valid errors");
+  if (f.num_train > 100 || f.num_valid > 100)
+    fail("fec.num_train", "FEC records at most 100 train and 100 valid errors");
   if (f.cache_size <= 1) fail("fec.cache_size", "must be greater than 1");
   if (f.forget_every == 1 || f.forget_every < 0) fail("fec.forget_every", "must be 0 (never) or greater than 1");
   const TaskSpec& s = c.search_tasks;
   if (s.type != TaskType::UnitFixed) {
     if (f.num_train > s.num_train * s.num_epochs)
-      fail("fec.num_train", "exceeds the search tasks' training examples (" + std::to_string(s.num_train * s.num_epochs) + ")");
+      fail("fec.num_train",
+           "exceeds the search tasks' training examples (" + std::to_string(s.num_train * s.num_epochs) + ")");
     if (f.num_valid > s.num_valid)
       fail("fec.num_valid", "exceeds the search tasks' validation examples (" + std::to_string(s.num_valid) + ")");
   }

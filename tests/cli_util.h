@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Helpers for tests that drive the real `amlz` binary: shell quoting, running a command, scratch directories.
 #pragma once
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 

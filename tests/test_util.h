@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // Helpers shared by the test binaries: building tasks and algorithms and evaluating them in one call.
 #pragma once
-#include <gtest/gtest.h>
-
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "amlz/core/algorithm_text.h"
 #include "amlz/core/compile.h"
+#include "amlz/core/generator.h"
 #include "amlz/eval/cpu_evaluator.h"
 #include "amlz/eval/evaluator.h"
 #include "amlz/eval/fitness.h"
-#include "amlz/core/generator.h"
 #include "amlz/tasks/task.h"
 
 namespace amlz::test {
@@ -45,8 +45,7 @@ inline TaskSpec regression_spec(TaskType type, int features, int num_tasks, int 
 
 // A unit_fixed task from explicit examples (F values per example).
 inline TaskSpec fixed_spec(int features, std::vector<float> train_x, std::vector<float> train_y,
-                           std::vector<float> valid_x, std::vector<float> valid_y,
-                           EvalType eval = EvalType::RmsError) {
+                           std::vector<float> valid_x, std::vector<float> valid_y, EvalType eval = EvalType::RmsError) {
   TaskSpec s;
   s.type = TaskType::UnitFixed;
   s.features = features;

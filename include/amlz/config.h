@@ -31,8 +31,8 @@ struct Config {
   uint32_t seed = 0;  // 0: drawn from the clock and printed
   std::string backend = "auto";
   int threads = 0;
-  std::string out;          // run directory; empty = runs/<timestamp>-<seed>
-  double max_seconds = 0;   // 0 = no wall-clock limit
+  std::string out;         // run directory; empty = runs/<timestamp>-<seed>
+  double max_seconds = 0;  // 0 = no wall-clock limit
 };
 
 // What a command needs from a config: evaluating needs memory, tasks and evaluation settings; a search needs all.

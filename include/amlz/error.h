@@ -26,7 +26,7 @@ class ParseError : public Error {
 }  // namespace amlz
 
 // Internal invariant that must hold in every build; a failure is a bug in amlz, not bad input.
-#define AMLZ_CHECK(cond, msg)                                                     \
-  do {                                                                            \
+#define AMLZ_CHECK(cond, msg)                                                    \
+  do {                                                                           \
     if (!(cond)) ::amlz::throw_internal_error(#cond, __FILE__, __LINE__, (msg)); \
   } while (0)

@@ -90,8 +90,8 @@ Workload paper_scale_workload(int programs) {
   const OpLists ops = {
       ops_named({"SCALAR_CONST_SET_OP", "SCALAR_GAUSSIAN_SET_OP", "SCALAR_UNIFORM_SET_OP", "VECTOR_GAUSSIAN_SET_OP",
                  "VECTOR_UNIFORM_SET_OP", "MATRIX_GAUSSIAN_SET_OP", "MATRIX_UNIFORM_SET_OP"}),
-      ops_named({"SCALAR_SUM_OP", "MATRIX_VECTOR_PRODUCT_OP", "VECTOR_MAX_OP", "VECTOR_INNER_PRODUCT_OP",
-                 "VECTOR_SUM_OP"}),
+      ops_named(
+          {"SCALAR_SUM_OP", "MATRIX_VECTOR_PRODUCT_OP", "VECTOR_MAX_OP", "VECTOR_INNER_PRODUCT_OP", "VECTOR_SUM_OP"}),
       ops_named({"SCALAR_SUM_OP", "SCALAR_DIFF_OP", "SCALAR_PRODUCT_OP", "SCALAR_VECTOR_PRODUCT_OP", "VECTOR_SUM_OP",
                  "VECTOR_HEAVYSIDE_OP", "VECTOR_PRODUCT_OP", "VECTOR_OUTER_PRODUCT_OP", "MATRIX_SUM_OP"})};
   add_random_programs(w.batch, programs, {21, 21, 45}, ops, {5, 9, 2}, 20260102);
@@ -120,8 +120,8 @@ Measurement measure(Evaluator& evaluator, const Workload& w, int repeats) {
     m.fitness_checksum += r.fitness;
     // Validation runs after every completed epoch (an early stop skips the rest).
     const double epochs_done = r.status == EvalStatus::Ok ? t.n_epochs : std::floor(double(r.train_steps) / t.n_train);
-    m.instructions += d.n_setup + double(r.train_steps) * (d.n_predict + d.n_learn) +
-                      epochs_done * t.n_valid * d.n_predict;
+    m.instructions +=
+        d.n_setup + double(r.train_steps) * (d.n_predict + d.n_learn) + epochs_done * t.n_valid * d.n_predict;
   }
   return m;
 }

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "amlz/eval/evaluator.h"
 #include "amlz/core/program.h"
+#include "amlz/eval/evaluator.h"
 #include "amlz/tasks/task.h"
 
 namespace amlz::bench {
@@ -28,11 +28,11 @@ Workload seed_nn_workload(int features, int programs);
 Workload paper_scale_workload(int programs);
 
 struct Measurement {
-  double seconds = 0;            // median over repeats
-  double train_steps = 0;        // per evaluate() call
-  double evaluations = 0;        // work items per call
-  double instructions = 0;       // executed live instructions per call (setup + train + validation)
-  double fitness_checksum = 0;   // sum of fitnesses: two backends should agree closely
+  double seconds = 0;           // median over repeats
+  double train_steps = 0;       // per evaluate() call
+  double evaluations = 0;       // work items per call
+  double instructions = 0;      // executed live instructions per call (setup + train + validation)
+  double fitness_checksum = 0;  // sum of fitnesses: two backends should agree closely
 };
 
 Measurement measure(Evaluator& evaluator, const Workload& w, int repeats);

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // What every `amlz` command shares: error handling and exit codes, loading configs and choosing a backend.
 #pragma once
-#include <CLI/CLI.hpp>
 #include <functional>
 #include <memory>
 #include <string>
 
-#include "amlz/eval/backend.h"
+#include <CLI/CLI.hpp>
+
 #include "amlz/config.h"
+#include "amlz/eval/backend.h"
 
 namespace amlz::cli {
 

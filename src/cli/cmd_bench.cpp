@@ -6,12 +6,12 @@
 #include <optional>
 #include <sstream>
 
-#include "amlz/eval/backend.h"
 #include "amlz/error.h"
+#include "amlz/eval/backend.h"
 #include "bench/workloads.h"
-#include "cli/json.h"
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "cli/json.h"
 #include "cli/search_bench.h"
 
 namespace amlz::cli {
@@ -36,7 +36,6 @@ JsonObject to_json(const bench::Workload& w, const Evaluator& evaluator, const b
   return j;
 }
 
-
 std::vector<std::string> split(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream ss(s);
@@ -48,9 +47,10 @@ std::vector<std::string> split(const std::string& s) {
 }  // namespace
 
 int cmd_bench(int argc, const char* const* argv) {
-  CLI::App app{"Measure evaluator throughput (train steps/s, evaluations/s, instructions/s) on every available "
-               "backend. Prints one JSON line per workload and backend on stdout, a table on stderr.",
-               "amlz bench"};
+  CLI::App app{
+      "Measure evaluator throughput (train steps/s, evaluations/s, instructions/s) on every available "
+      "backend. Prints one JSON line per workload and backend on stdout, a table on stderr.",
+      "amlz bench"};
   std::string workloads = "demo,seed_nn,paper", backends = "all", cpu_threads = "1,0", out,
               search_config = "configs/linear_regression.toml";
   int repeats = 3, cpu_programs = 0, gpu_programs = 0, search_seeds = 3, cuda_lanes = 0;
@@ -111,9 +111,12 @@ int cmd_bench(int argc, const char* const* argv) {
           int n = gpu ? gpu_programs : cpu_programs;
           if (n == 0) {
             // Enough work that one CPU measurement takes ~0.1 s per thread, and thousands of candidates for a GPU.
-            if (name == "demo") n = gpu ? 20000 : 8000;
-            else if (name == "seed_nn") n = gpu ? 4096 : (f >= 16 ? 32 : 64);
-            else n = gpu ? 2048 : 32;
+            if (name == "demo")
+              n = gpu ? 20000 : 8000;
+            else if (name == "seed_nn")
+              n = gpu ? 4096 : (f >= 16 ? 32 : 64);
+            else
+              n = gpu ? 2048 : 32;
             if (quick) n = std::max(1, n / 8);
           }
           const bench::Workload w = name == "demo"      ? bench::demo_workload(n)

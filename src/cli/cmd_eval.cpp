@@ -8,10 +8,10 @@
 #include "amlz/core/compile.h"
 #include "amlz/error.h"
 #include "amlz/eval/fitness.h"
-#include "cli/json.h"
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/config_options.h"
+#include "cli/json.h"
 #include "cli/toml_reader.h"
 
 namespace amlz::cli {
@@ -29,17 +29,20 @@ int cmd_eval(int argc, const char* const* argv) {
   Config config;
   ConfigOptions options(app, config, find_config_path(argc, argv));
   return run_app(app, argc, argv, [&] {
-    if (app.get_config_ptr()->count() == 0) throw ConfigError("--config is required (e.g. configs/linear_regression.toml)");
+    if (app.get_config_ptr()->count() == 0)
+      throw ConfigError("--config is required (e.g. configs/linear_regression.toml)");
     options.finish(ConfigUse::Evaluate);
     const Algorithm a = read_algorithm_file(file);
     check_fits(a, config.memory);
     const Program program = compile(a);
     if (auto problem = verify(program)) throw std::logic_error("compiled program fails verification: " + *problem);
 
-    const TaskSpec& spec = which == "search" ? config.search_tasks : which == "select" ? config.select_tasks : config.final_tasks;
+    const TaskSpec& spec = which == "search"   ? config.search_tasks
+                           : which == "select" ? config.select_tasks
+                                               : config.final_tasks;
     const TaskSet tasks = make_task_set(spec);
-    auto evaluator = make_configured_evaluator(config, precision == "float64" ? Precision::Float64 : Precision::Float32,
-                                               !json);
+    auto evaluator =
+        make_configured_evaluator(config, precision == "float64" ? Precision::Float64 : Precision::Float32, !json);
     ProgramBatch batch;
     batch.add(program, config.seed);
     EvalRequest req;

@@ -1,21 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 // `amlz search`: evolve algorithms from a config, print progress as the original did (plus throughput), write a
 // run directory, and finish with the discovered algorithm. Ctrl-C stops cleanly between batches.
-#include <unistd.h>
-
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <unistd.h>
 
 #include "amlz/core/algorithm_text.h"
 #include "amlz/error.h"
 #include "amlz/search/experiment.h"
-#include "cli/json.h"
-#include "cli/run_directory.h"
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/config_options.h"
+#include "cli/json.h"
+#include "cli/run_directory.h"
 #include "cli/toml_reader.h"
 
 namespace amlz::cli {
@@ -31,7 +30,8 @@ extern "C" void on_sigint(int) {
 
 uint32_t seed_from_clock() {
   const uint64_t ns = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
   const uint32_t s = static_cast<uint32_t>(ns % 0xFFFFFFFFull);
   return s == 0 ? 1 : s;
 }
@@ -54,10 +54,11 @@ class CliReporter final : public RunReporter {
   }
   void experiment_started(int experiment) override { experiment_ = experiment; }
   void on_progress(const SearchProgress& p) override {
-    line("indivs=" + std::to_string(p.individuals) + ", elapsed_secs=" + std::to_string(static_cast<long long>(p.elapsed_seconds)) +
-         ", mean=" + fixed6(p.mean) + ", stdev=" + fixed6(p.stdev) + ", best fit=" + fixed6(p.best) +
-         ", indivs/s=" + format_si(p.individuals_per_second) + ", train steps/s=" + format_si(p.train_steps_per_second) +
-         ", fec hit rate=" + fixed6(p.fec_hit_rate));
+    line("indivs=" + std::to_string(p.individuals) +
+         ", elapsed_secs=" + std::to_string(static_cast<long long>(p.elapsed_seconds)) + ", mean=" + fixed6(p.mean) +
+         ", stdev=" + fixed6(p.stdev) + ", best fit=" + fixed6(p.best) +
+         ", indivs/s=" + format_si(p.individuals_per_second) +
+         ", train steps/s=" + format_si(p.train_steps_per_second) + ", fec hit rate=" + fixed6(p.fec_hit_rate));
     dir_.append_progress(experiment_, p);
   }
   void on_batch(const SearchProgress& p, const Population& population) override {
@@ -72,8 +73,8 @@ class CliReporter final : public RunReporter {
     last_live_ = now;
     std::fprintf(stderr, "\r\033[K[experiment %d] %lld individuals, %.0fs, best %.6f, %s indivs/s, %s steps/s",
                  experiment_, static_cast<long long>(p.individuals), p.elapsed_seconds,
-                 population.size() ? population.best().fitness : 0.0,
-                 format_si(p.individuals_per_second).c_str(), format_si(p.train_steps_per_second).c_str());
+                 population.size() ? population.best().fitness : 0.0, format_si(p.individuals_per_second).c_str(),
+                 format_si(p.train_steps_per_second).c_str());
     live_shown_ = true;
   }
   void best_so_far(const Algorithm& a, const std::string& note) override { dir_.write_best(a, note); }
@@ -123,27 +124,26 @@ int cmd_search(int argc, const char* const* argv) {
     }
     dir.write_plot();
     dir.write("summary.json", JsonObject()
-                                  .add("seed", s.seed)
-                                  .add("backend", evaluator->describe())
-                                  .add("experiments", s.experiments)
-                                  .add("batch_size", s.batch_size)
-                                  .add("individuals", s.individuals)
-                                  .add("train_steps", s.train_steps)
-                                  .add("seconds", s.seconds)
-                                  .add("fec_hits", s.fec_hits)
-                                  .add("fec_misses", s.fec_lookups - s.fec_hits)
-                                  .add("fec_hit_rate", s.fec_hit_rate)
-                                  .add("best_search_fitness", s.best_search_fitness)
-                                  .add("best_select_fitness", s.best_select_fitness)
-                                  .add("final_fitness", s.final_fitness)
-                                  .add("success", s.success)
-                                  .add("stop", enum_name(s.stop))
-                                  .str() +
+                                      .add("seed", s.seed)
+                                      .add("backend", evaluator->describe())
+                                      .add("experiments", s.experiments)
+                                      .add("batch_size", s.batch_size)
+                                      .add("individuals", s.individuals)
+                                      .add("train_steps", s.train_steps)
+                                      .add("seconds", s.seconds)
+                                      .add("fec_hits", s.fec_hits)
+                                      .add("fec_misses", s.fec_lookups - s.fec_hits)
+                                      .add("fec_hit_rate", s.fec_hit_rate)
+                                      .add("best_search_fitness", s.best_search_fitness)
+                                      .add("best_select_fitness", s.best_select_fitness)
+                                      .add("final_fitness", s.final_fitness)
+                                      .add("success", s.success)
+                                      .add("stop", enum_name(s.stop))
+                                      .str() +
                                   "\n");
     std::cerr << "run directory: " << dir.path() << " (" << s.individuals << " individuals, "
               << format_si(static_cast<double>(s.train_steps)) << " train steps in " << fixed6(s.seconds) << " s";
-    if (config.fec.enabled)
-      std::cerr << "; FEC " << s.fec_hits << " hits, " << s.fec_lookups - s.fec_hits << " misses";
+    if (config.fec.enabled) std::cerr << "; FEC " << s.fec_hits << " hits, " << s.fec_lookups - s.fec_hits << " misses";
     std::cerr << ")\n";
     if (s.stop == StopReason::Interrupted) {
       std::cerr << "interrupted: the run directory holds the progress and the best algorithm so far\n";

@@ -14,6 +14,8 @@
 namespace amlz::cli {
 namespace {
 
+// The formatter mangles lambdas inside macro bodies.
+// clang-format off
 // The keys of one task section. The copy functions let select/final inherit what they do not set.
 #define AMLZ_TASK_COPY(member) \
   v.task_copy(section, [](const TaskSpec& from, TaskSpec& to) { to.member = from.member; })
@@ -23,6 +25,8 @@ namespace {
 #define AMLZ_TASK_CHOICE(key, help, member)                                        \
   v.choice(section, key, help, [acc](Config& c) -> auto& { return acc(c).member; }); \
   AMLZ_TASK_COPY(member)
+
+// clang-format on
 
 template <class V, class Acc>
 void visit_task_spec(V& v, const std::string& section, Acc acc) {
@@ -45,6 +49,7 @@ void visit_task_spec(V& v, const std::string& section, Acc acc) {
 #undef AMLZ_TASK_CHOICE
 #undef AMLZ_TASK_COPY
 
+// clang-format off
 #define AMLZ_KEY(method, section, key, help, field) \
   v.method(section, key, help, [](Config& c) -> auto& { return c.field; })
 #define AMLZ_CHOICE(section, key, help, field) \
@@ -52,6 +57,8 @@ void visit_task_spec(V& v, const std::string& section, Acc acc) {
 #define AMLZ_OP_LIST_KEY(section, key, help, field)                                                           \
   v.named_list(section, key, help, [](Config& c) -> auto& { return c.field; }, &op_name, &op_from_name, \
                "op", "(`amlz ops` lists the ops)")
+
+// clang-format on
 
 template <class V>
 void visit_config(V& v) {
@@ -82,7 +89,8 @@ void visit_config(V& v) {
   AMLZ_KEY(value, "algorithm", "setup_min_size", "smallest Setup removal leaves", algorithm.min_sizes.setup);
   AMLZ_KEY(value, "algorithm", "predict_min_size", "smallest Predict", algorithm.min_sizes.predict);
   AMLZ_KEY(value, "algorithm", "learn_min_size", "smallest Learn", algorithm.min_sizes.learn);
-  AMLZ_KEY(value, "algorithm", "setup_max_size", "insertion stops at this - 1 (0: unbounded)", algorithm.max_sizes.setup);
+  AMLZ_KEY(value, "algorithm", "setup_max_size", "insertion stops at this - 1 (0: unbounded)",
+           algorithm.max_sizes.setup);
   AMLZ_KEY(value, "algorithm", "predict_max_size", "as setup_max_size", algorithm.max_sizes.predict);
   AMLZ_KEY(value, "algorithm", "learn_max_size", "as setup_max_size", algorithm.max_sizes.learn);
 
@@ -90,9 +98,10 @@ void visit_config(V& v) {
   AMLZ_KEY(value, "evolution", "population_size", "population P", evolution.population_size);
   AMLZ_KEY(value, "evolution", "tournament_size", "tournament T (drawn with replacement)", evolution.tournament_size);
   AMLZ_KEY(value, "evolution", "mutate_prob", "probability a child is mutated", evolution.mutate_prob);
-  v.named_list("evolution", "mutations", "mutation types drawn uniformly",
-               [](Config& c) -> auto& { return c.evolution.mutations; }, &enum_name<MutationType>, &mutation_from_name,
-               "mutation", "(" + enum_choices<MutationType>() + ")");
+  v.named_list(
+      "evolution", "mutations", "mutation types drawn uniformly",
+      [](Config & c) -> auto& { return c.evolution.mutations; }, &enum_name<MutationType>, &mutation_from_name,
+      "mutation", "(" + enum_choices<MutationType>() + ")");
   AMLZ_KEY(value, "evolution", "batch_size", "children evaluated together (0: automatic)", evolution.batch_size);
   AMLZ_KEY(value, "evolution", "max_train_steps", "training-step budget per experiment", evolution.max_train_steps);
   AMLZ_KEY(value, "evolution", "progress_every", "individuals between progress lines", evolution.progress_every);

@@ -2,11 +2,12 @@
 // Binds every Config key to a command-line option "--section.key", so a TOML file (read by TomlReader) and flags
 // fill the same struct, flags winning. The same key list writes the effective config back as TOML.
 #pragma once
-#include <CLI/CLI.hpp>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "amlz/config.h"
 

@@ -4,14 +4,15 @@
 #include <iostream>
 #include <string>
 
-#include "amlz/eval/backend.h"
 #include "amlz/buildinfo.h"
+#include "amlz/eval/backend.h"
 #include "cli/commands.h"
 
 namespace {
 
 void usage(std::ostream& os) {
-  os << "amlz " AMLZ_VERSION_STRING " - AutoML-Zero: evolve machine-learning algorithms from basic maths\n\n"
+  os << "amlz " AMLZ_VERSION_STRING
+        " - AutoML-Zero: evolve machine-learning algorithms from basic maths\n\n"
         "usage: amlz <command> [options]     (amlz <command> --help for its options)\n\n"
         "commands:\n"
         "  search   evolve algorithms on a config's tasks (configs/*.toml)\n"

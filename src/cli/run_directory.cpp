@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/run_directory.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
-#include <algorithm>
 #include <sstream>
 
 #include "amlz/core/algorithm_text.h"
@@ -55,8 +55,9 @@ void RunDirectory::write(const std::string& name, const std::string& content) co
 void RunDirectory::append_progress(int experiment, const SearchProgress& p) {
   char line[512];
   std::snprintf(line, sizeof line, "%d,%lld,%.3f,%llu,%.9f,%.9f,%.9f,%.6g,%.6g,%.6f\n", experiment,
-                static_cast<long long>(p.individuals), p.elapsed_seconds, static_cast<unsigned long long>(p.train_steps),
-                p.best, p.mean, p.stdev, p.individuals_per_second, p.train_steps_per_second, p.fec_hit_rate);
+                static_cast<long long>(p.individuals), p.elapsed_seconds,
+                static_cast<unsigned long long>(p.train_steps), p.best, p.mean, p.stdev, p.individuals_per_second,
+                p.train_steps_per_second, p.fec_hit_rate);
   progress_ << line << std::flush;
   // The plot's x axis counts individuals over all experiments: each experiment continues where the last ended.
   if (!rows_.empty() && rows_.back().experiment != experiment) experiment_base_ = rows_.back().individuals;

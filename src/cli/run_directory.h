@@ -6,8 +6,8 @@
 #pragma once
 #include <chrono>
 #include <fstream>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "amlz/core/algorithm.h"
 #include "amlz/search/search.h"

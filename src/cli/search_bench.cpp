@@ -8,11 +8,11 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "amlz/eval/backend.h"
 #include "amlz/error.h"
+#include "amlz/eval/backend.h"
 #include "amlz/search/experiment.h"
-#include "cli/json.h"
 #include "cli/config_options.h"
+#include "cli/json.h"
 
 namespace amlz::cli {
 namespace {
@@ -65,8 +65,9 @@ void run_search_bench(const std::vector<BenchRun>& runs, const std::string& conf
                .add("individuals", r.individuals)
                .add("select_fitness", r.best_select_fitness)
                .str());
-      std::fprintf(stderr, "%-14s %-34s seed %d: %s in %.1f s (%lld individuals)\n", "search", evaluator->describe().c_str(), s,
-                   r.success ? "found" : "not found", r.seconds, static_cast<long long>(r.individuals));
+      std::fprintf(stderr, "%-14s %-34s seed %d: %s in %.1f s (%lld individuals)\n", "search",
+                   evaluator->describe().c_str(), s, r.success ? "found" : "not found", r.seconds,
+                   static_cast<long long>(r.individuals));
     }
     std::sort(times.begin(), times.end());
     emit(JsonObject()

@@ -29,8 +29,10 @@ std::string strip_comment(const std::string& line) {
   for (size_t i = 0; i < line.size(); ++i) {
     const char c = line[i];
     if (quote) {
-      if (c == '\\' && quote == '"') ++i;
-      else if (c == quote) quote = 0;
+      if (c == '\\' && quote == '"')
+        ++i;
+      else if (c == quote)
+        quote = 0;
     } else if (c == '"' || c == '\'') {
       quote = c;
     } else if (c == '#') {
@@ -47,8 +49,10 @@ int bracket_depth(const std::string& s) {
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     if (quote) {
-      if (c == '\\' && quote == '"') ++i;
-      else if (c == quote) quote = 0;
+      if (c == '\\' && quote == '"')
+        ++i;
+      else if (c == quote)
+        quote = 0;
     } else if (c == '"' || c == '\'') {
       quote = c;
     } else if (c == '[') {
@@ -104,8 +108,7 @@ class ValueParser {
     const char c = peek();
     if (c == '"' || c == '\'') return quoted(c);
     const size_t b = i_;
-    while (i_ < s_.size() && s_[i_] != ',' && s_[i_] != ']' && !std::isspace(static_cast<unsigned char>(s_[i_])))
-      ++i_;
+    while (i_ < s_.size() && s_[i_] != ',' && s_[i_] != ']' && !std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
     if (i_ == b) fail("missing value");
     std::string v = s_.substr(b, i_ - b);
     v.erase(std::remove(v.begin(), v.end(), '_'), v.end());  // TOML digit separators: 1_000_000
@@ -185,7 +188,8 @@ std::vector<CLI::ConfigItem> TomlReader::from_config(std::istream& input) const 
     const std::string where = source_ + ":" + std::to_string(start_line);
     if (text.empty()) continue;
     if (text.front() == '[') {
-      if (text.size() > 1 && text[1] == '[') throw ConfigError(where + ": arrays of tables ([[...]]) are not supported");
+      if (text.size() > 1 && text[1] == '[')
+        throw ConfigError(where + ": arrays of tables ([[...]]) are not supported");
       if (text.back() != ']') throw ConfigError(where + ": a section header must look like [name]");
       section = trim(text.substr(1, text.size() - 2));
       if (!is_bare_key(section)) throw ConfigError(where + ": bad section name '" + section + "'");

@@ -3,8 +3,9 @@
 // booleans, arrays that may span lines, # comments). Keys become "section.key" and must name a known option:
 // an unknown or repeated key, or malformed text, is a ConfigError with the file and line.
 #pragma once
-#include <CLI/CLI.hpp>
 #include <string>
+
+#include <CLI/CLI.hpp>
 
 namespace amlz::cli {
 

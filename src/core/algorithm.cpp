@@ -67,13 +67,13 @@ void check_fits(const Algorithm& a, const AddressSpace& space) {
   for (Component c : kAllComponents) {
     const auto& instrs = a.component(c);
     if (instrs.size() >= kMaxComponentSize)
-      throw Error(std::string(enum_name(c)) + " has " + std::to_string(instrs.size()) +
-                  " instructions; at most " + std::to_string(kMaxComponentSize - 1) + " are supported");
+      throw Error(std::string(enum_name(c)) + " has " + std::to_string(instrs.size()) + " instructions; at most " +
+                  std::to_string(kMaxComponentSize - 1) + " are supported");
     for (size_t i = 0; i < instrs.size(); ++i) {
       const Instruction& in = instrs[i];
       if (auto problem = operand_problem(in.op, in.out, in.in1, in.in2, in.data[0], in.data[1], space))
-        throw Error(std::string(enum_name(c)) + " instruction " + std::to_string(i + 1) + " (" +
-                    op_name(in.op) + "): " + *problem);
+        throw Error(std::string(enum_name(c)) + " instruction " + std::to_string(i + 1) + " (" + op_name(in.op) +
+                    "): " + *problem);
     }
   }
 }

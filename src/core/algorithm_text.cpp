@@ -113,8 +113,9 @@ std::string hint_for(const std::string& compact_line) {
     hint = "; forms with that function: ";
     for (size_t i = 0; i < forms.size(); ++i) hint += (i ? ", '" : "'") + forms[i] + "'";
   } else {
-    hint = "; expected an instruction such as 's3 = s0 - s1', 'v2 = s3 * v0', 's1 = dot(v1, v0)' or 'NoOp()' "
-           "(`amlz ops` lists every form)";
+    hint =
+        "; expected an instruction such as 's3 = s0 - s1', 'v2 = s3 * v0', 's1 = dot(v1, v0)' or 'NoOp()' "
+        "(`amlz ops` lists every form)";
   }
   return hint;
 }

@@ -120,8 +120,13 @@ Program compile(const Algorithm& a, const CompileOptions& options) {
       auto mapped = [&](Kind k, uint8_t addr) -> uint8_t {
         return k == Kind::None ? 0 : static_cast<uint8_t>(map[static_cast<int>(k)][addr]);
       };
-      Instr out{in.op, mapped(info.out, in.out), mapped(info.in1, in.in1), mapped(info.in2, in.in2),
-                in.data[0], in.data[1], in.data[2]};
+      Instr out{in.op,
+                mapped(info.out, in.out),
+                mapped(info.in1, in.in1),
+                mapped(info.in2, in.in2),
+                in.data[0],
+                in.data[1],
+                in.data[2]};
       if (is_random_op(in.op)) {
         const uint32_t key = make_random_key(static_cast<Component>(c), static_cast<uint32_t>(i));
         out.in1 = static_cast<uint8_t>(key & 0xFFu);

@@ -19,17 +19,16 @@ AddressSpace required_space(InitialAlgorithm a) {
 }
 
 Algorithm linear_algorithm(float learning_rate) {
-  return parse_algorithm(
-      "def Setup():\n"
-      "  s2 = " + format_float(learning_rate) + "\n"
-      "def Predict():\n"
-      "  s1 = dot(v1, v0)\n"
-      "def Learn():\n"
-      "  s3 = s0 - s1\n"
-      "  s3 = s2 * s3\n"
-      "  v2 = s3 * v0\n"
-      "  v1 = v1 + v2\n",
-      "linear algorithm");
+  const std::string text = "def Setup():\n  s2 = " + format_float(learning_rate) + R"(
+def Predict():
+  s1 = dot(v1, v0)
+def Learn():
+  s3 = s0 - s1
+  s3 = s2 * s3
+  v2 = s3 * v0
+  v1 = v1 + v2
+)";
+  return parse_algorithm(text, "linear algorithm");
 }
 
 namespace {
@@ -37,28 +36,31 @@ namespace {
 // v1/s2: biases, m0/v2: layer weights, v5 stays 0 so maximum(v3, v5) is the ReLU.
 std::string neural_net_text(float learning_rate, float init_scale, bool with_init) {
   const std::string scale = format_float(init_scale);
-  std::string setup = with_init ? "  v2 = gaussian(0, " + scale + ", n_features)\n" +
-                                      "  m0 = gaussian(0, " + scale + ", (n_features, n_features))\n"
-                                : "";
-  return "def Setup():\n" + setup + "  s3 = " + format_float(learning_rate) + "\n" +
-         "def Predict():\n"
-         "  v3 = dot(m0, v0)\n"
-         "  v3 = v3 + v1\n"
-         "  v4 = maximum(v3, v5)\n"
-         "  s1 = dot(v4, v2)\n"
-         "  s1 = s1 + s2\n"
-         "def Learn():\n"
-         "  s4 = s0 - s1\n"            // error
-         "  s4 = s3 * s4\n"            // scaled by the learning rate
-         "  s2 = s2 + s4\n"            // output bias
-         "  v7 = heaviside(v3, 1.0)\n"  // ReLU gradient
-         "  v8 = s4 * v2\n"            // back-propagate through the (old) output weights
-         "  v7 = v7 * v8\n"
-         "  v6 = s4 * v4\n"            // output weights
-         "  v2 = v2 + v6\n"
-         "  v1 = v1 + v7\n"            // hidden biases
-         "  m1 = outer(v7, v0)\n"      // hidden weights
-         "  m0 = m0 + m1\n";
+  std::string setup;
+  if (with_init) {
+    setup += "  v2 = gaussian(0, " + scale + ", n_features)\n";
+    setup += "  m0 = gaussian(0, " + scale + ", (n_features, n_features))\n";
+  }
+  return "def Setup():\n" + setup + "  s3 = " + format_float(learning_rate) + R"(
+def Predict():
+  v3 = dot(m0, v0)
+  v3 = v3 + v1
+  v4 = maximum(v3, v5)
+  s1 = dot(v4, v2)
+  s1 = s1 + s2
+def Learn():
+  s4 = s0 - s1             # error
+  s4 = s3 * s4             # scaled by the learning rate
+  s2 = s2 + s4             # output bias
+  v7 = heaviside(v3, 1.0)  # ReLU gradient
+  v8 = s4 * v2             # back-propagate through the (old) output weights
+  v7 = v7 * v8
+  v6 = s4 * v4             # output weights
+  v2 = v2 + v6
+  v1 = v1 + v7             # hidden biases
+  m1 = outer(v7, v0)       # hidden weights
+  m0 = m0 + m1
+)";
 }
 
 }  // namespace

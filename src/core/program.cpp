@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // ProgramBatch packing, the bytecode verifier and the disassembler.
+#include "amlz/core/program.h"
+
 #include <sstream>
 
 #include "amlz/core/algorithm.h"
 #include "amlz/core/algorithm_text.h"
 #include "amlz/error.h"
-#include "amlz/core/program.h"
 
 namespace amlz {
 

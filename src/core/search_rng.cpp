@@ -35,7 +35,9 @@ uint32_t SearchRng::uniform_below(uint32_t n) {
   return bounded_draw(n, [this] { return next_u32(); });
 }
 
-int SearchRng::uniform_int(int lo, int hi) { return lo + static_cast<int>(uniform_below(static_cast<uint32_t>(hi - lo))); }
+int SearchRng::uniform_int(int lo, int hi) {
+  return lo + static_cast<int>(uniform_below(static_cast<uint32_t>(hi - lo)));
+}
 
 float SearchRng::uniform_float() { return u32_to_float01(next_u32()); }
 

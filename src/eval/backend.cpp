@@ -42,7 +42,8 @@ std::unique_ptr<Evaluator> make_evaluator(Backend b, const EvaluatorOptions& opt
 #if defined(AMLZ_HAS_CUDA)
   const std::string why = cuda_unavailable_reason();
   if (!why.empty()) throw Error("the CUDA backend is not available: " + why);
-  return make_cuda_evaluator(CudaEvaluatorOptions{options.cuda_device, options.cuda_lanes_per_task, options.cuda_verbose});
+  return make_cuda_evaluator(
+      CudaEvaluatorOptions{options.cuda_device, options.cuda_lanes_per_task, options.cuda_verbose});
 #else
   throw Error("the CUDA backend is not available: " + cuda_unavailable_reason());
 #endif

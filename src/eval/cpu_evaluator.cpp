@@ -2,16 +2,16 @@
 // CpuEvaluator: spreads work items over a thread pool; each thread owns one interpreter per (precision, F).
 #include "amlz/eval/cpu_evaluator.h"
 
-#include <string>
 #include <iterator>
+#include <string>
 #include <tuple>
 #include <utility>
 #include <vector>
 
 #include "amlz/core/features.h"
 #include "amlz/error.h"
-#include "eval/thread_pool.h"
 #include "eval/cpu_interpreter.h"
+#include "eval/thread_pool.h"
 
 namespace amlz {
 namespace {

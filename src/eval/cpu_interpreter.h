@@ -3,18 +3,19 @@
 // through Eigen fixed-size maps; only the per-element edge rules (op_semantics.h) and the random draws (core/philox.h)
 // are shared with the GPU. Private to src/eval.
 #pragma once
-#include <Eigen/Core>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
 #include <vector>
 
+#include <Eigen/Core>
+
 #include "amlz/core/bytecode.h"
-#include "amlz/eval/evaluator.h"
 #include "amlz/core/hash.h"
 #include "amlz/core/op_semantics.h"
 #include "amlz/core/philox.h"
+#include "amlz/eval/evaluator.h"
 #include "amlz/tasks/task.h"
 
 namespace amlz::cpu {

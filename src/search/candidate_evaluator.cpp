@@ -16,7 +16,7 @@ CandidateEvaluator::CandidateEvaluator(Evaluator& evaluator, const TaskSet& task
 }
 
 PreparedBatch CandidateEvaluator::prepare(const std::vector<const Algorithm*>& algorithms,
-                                         const std::vector<uint32_t>& eval_seeds) const {
+                                          const std::vector<uint32_t>& eval_seeds) const {
   AMLZ_CHECK(algorithms.size() == eval_seeds.size(), "one evaluation seed per algorithm");
   const size_t n = algorithms.size(), nt = tasks_.size();
   PreparedBatch prepared;
@@ -59,10 +59,10 @@ std::vector<CandidateResult> CandidateEvaluator::evaluate(const PreparedBatch& p
     std::vector<WorkItem> fp_items;
     for (size_t i = 0; i < n; ++i)
       for (size_t t = 0; t < nt; ++t)
-        fp_items.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(t),
-                            std::min<uint32_t>(static_cast<uint32_t>(options_.fec.num_train),
-                                               tasks_.tasks[t].max_train_steps()),
-                            static_cast<uint32_t>(options_.fec.num_valid)});
+        fp_items.push_back(
+            {static_cast<uint32_t>(i), static_cast<uint32_t>(t),
+             std::min<uint32_t>(static_cast<uint32_t>(options_.fec.num_train), tasks_.tasks[t].max_train_steps()),
+             static_cast<uint32_t>(options_.fec.num_valid)});
     const std::vector<TaskResult> fps = evaluator_.evaluate(batch, tasks_, fp_items, fp);
     keys.resize(n * nt);
     for (size_t s = 0; s < n * nt; ++s) {

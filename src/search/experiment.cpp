@@ -46,8 +46,8 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
   SearchRng rng(config.seed);
   RunSummary summary;
   summary.seed = config.seed;
-  summary.batch_size = config.evolution.batch_size > 0 ? config.evolution.batch_size
-                                                       : automatic_batch_size(config, evaluator);
+  summary.batch_size =
+      config.evolution.batch_size > 0 ? config.evolution.batch_size : automatic_batch_size(config, evaluator);
   reporter.line("Random seed = " + std::to_string(config.seed));
 
   SearchOptions so;
@@ -96,8 +96,8 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
     TaskSpec select_spec = config.select_tasks;
     if (config.experiment.randomize_task_seeds) randomize_task_seeds(select_spec, draw_random_seed(rng));
     reporter.line("Evaluating candidate algorithm from experiment (on T_select tasks)... ");
-    const double select = plain_fitness(evaluator, make_task_set(select_spec), config, result.best.algorithm,
-                                        draw_random_seed(rng));
+    const double select =
+        plain_fitness(evaluator, make_task_set(select_spec), config, result.best.algorithm, draw_random_seed(rng));
     reporter.line("Select fitness for candidate algorithm = " + fixed6(select));
     if (!have_best || select >= summary.best_select_fitness) {
       have_best = true;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "amlz/search/fec_cache.h"
 
-#include "amlz/error.h"
 #include "amlz/core/hash.h"
+#include "amlz/error.h"
 
 namespace amlz {
 

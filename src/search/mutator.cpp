@@ -57,8 +57,10 @@ void Mutator::alter_param(Instruction& in, SearchRng& rng) const {
     switch (info.data) {
       case DataKind::ScalarConst: in.data[0] = negate_or_step(in.data[0], rng); break;
       case DataKind::VectorConst:
-        if (rng.bernoulli(0.5)) in.data[0] = rng.uniform_float();
-        else in.data[1] = negate_or_step(in.data[1], rng);
+        if (rng.bernoulli(0.5))
+          in.data[0] = rng.uniform_float();
+        else
+          in.data[1] = negate_or_step(in.data[1], rng);
         break;
       case DataKind::MatrixConst:
         switch (rng.uniform_below(3)) {
@@ -68,8 +70,10 @@ void Mutator::alter_param(Instruction& in, SearchRng& rng) const {
         }
         break;
       case DataKind::Gaussian:
-        if (rng.bernoulli(0.5)) in.data[0] = negate_or_step(in.data[0], rng);
-        else in.data[1] = log_normal_step(in.data[1], rng);
+        if (rng.bernoulli(0.5))
+          in.data[0] = negate_or_step(in.data[0], rng);
+        else
+          in.data[1] = log_normal_step(in.data[1], rng);
         break;
       case DataKind::Uniform: {
         const size_t k = rng.bernoulli(0.5) ? 0 : 1;
@@ -98,7 +102,8 @@ void Mutator::apply(MutationType type, Algorithm& a, SearchRng& rng) const {
   const AddressSpace& space = options_.space;
   if (type == MutationType::Identity) return;
   if (type == MutationType::RandomizeAlgorithm) {
-    for (Component c : mutable_components_) randomize_component(a.component(c), options_.ops[static_cast<int>(c)], space, rng);
+    for (Component c : mutable_components_)
+      randomize_component(a.component(c), options_.ops[static_cast<int>(c)], space, rng);
     return;
   }
   const Component c = random_component(rng);

@@ -2,12 +2,13 @@
 // The evolution loop. Children are produced B at a time (tournament + mutation, or fresh random algorithms),
 // evaluated through the CandidateEvaluator in one batch, then placed in child order, each replacing the oldest.
 // The budget and progress are checked between generations (P children), as in the original.
+#include "amlz/search/search.h"
+
 #include <algorithm>
 #include <future>
 #include <memory>
 
 #include "amlz/error.h"
-#include "amlz/search/search.h"
 
 namespace amlz {
 
@@ -16,9 +17,14 @@ namespace {
 class Loop {
  public:
   Loop(const SearchOptions& o, CandidateEvaluator& ev, SearchRng& rng, SearchObserver* obs)
-      : o_(o), ev_(ev), rng_(rng), obs_(obs), mutator_(mutator_options(o.evolution, o.algorithm, o.memory)),
+      : o_(o),
+        ev_(ev),
+        rng_(rng),
+        obs_(obs),
+        mutator_(mutator_options(o.evolution, o.algorithm, o.memory)),
         population_(o.evolution.population_size),
-        start_(std::chrono::steady_clock::now()), steps_at_start_(ev.train_steps()) {}
+        start_(std::chrono::steady_clock::now()),
+        steps_at_start_(ev.train_steps()) {}
 
   SearchResult run() {
     // Initial population: P copies of the initial algorithm (each drawn afresh for "random").
@@ -92,8 +98,8 @@ class Loop {
   }
 
   Algorithm initial_algorithm() {
-    return mutator_.mutate(make_algorithm(o_.algorithm.initial, o_.algorithm.init_sizes, o_.algorithm.ops, o_.memory, rng_), 0,
-                           rng_);
+    return mutator_.mutate(
+        make_algorithm(o_.algorithm.initial, o_.algorithm.init_sizes, o_.algorithm.ops, o_.memory, rng_), 0, rng_);
   }
 
   Algorithm make_child() {
@@ -130,7 +136,8 @@ class Loop {
     const double t = std::max(p.elapsed_seconds, 1e-9);
     p.individuals_per_second = static_cast<double>(p.individuals) / t;
     p.train_steps_per_second = static_cast<double>(p.train_steps) / t;
-    p.fec_hit_rate = ev_.fec_lookups() ? static_cast<double>(ev_.fec_hits()) / static_cast<double>(ev_.fec_lookups()) : 0;
+    p.fec_hit_rate =
+        ev_.fec_lookups() ? static_cast<double>(ev_.fec_hits()) / static_cast<double>(ev_.fec_lookups()) : 0;
     return p;
   }
 

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // Materialises task data from a TaskSpec. Stream tags are the original's per-task-type seed offsets, so each
 // (seed, task type, purpose) has its own independent Philox stream.
+#include "amlz/tasks/task.h"
+
 #include <atomic>
 #include <cmath>
 #include <string>
 
 #include "amlz/core/features.h"
-#include "amlz/error.h"
 #include "amlz/core/philox.h"
-#include "amlz/tasks/task.h"
+#include "amlz/error.h"
 #include "amlz/tasks/task_seeds.h"
 
 namespace amlz {
@@ -126,8 +127,7 @@ void validate(const TaskSpec& s, const std::string& where) {
     fail("nn_teacher tasks need features >= 4 (rows 0 and 2 of the teacher are zeroed)");
   if (s.type == TaskType::UnitFixed) {
     const size_t f = static_cast<size_t>(s.features);
-    if (s.train_labels.empty() || s.valid_labels.empty())
-      fail("unit_fixed tasks need train_labels and valid_labels");
+    if (s.train_labels.empty() || s.valid_labels.empty()) fail("unit_fixed tasks need train_labels and valid_labels");
     if (s.train_features.size() != s.train_labels.size() * f)
       fail("train_features must hold features x len(train_labels) = " + std::to_string(s.train_labels.size() * f) +
            " values (got " + std::to_string(s.train_features.size()) + ")");

@@ -1,8 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 // End to end through the real `amlz` binary: exit codes (0 ok, 2 bad input) and what each command prints.
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "amlz/eval/backend.h"
 #include "cli_util.h"
@@ -20,13 +19,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using test::expect_contains;
 using test::run_shell;
 using test::shell_quote;
-using test::expect_contains;
 using test::TempDir;
 
 // Runs `amlz <args>` from the source directory (so configs/... paths work) and captures everything it prints.
-test::CommandResult amlz(const std::string& args) { return test::run_amlz(args, test::Streams::Merged, AMLZ_SOURCE_DIR); }
+test::CommandResult amlz(const std::string& args) {
+  return test::run_amlz(args, test::Streams::Merged, AMLZ_SOURCE_DIR);
+}
 
 const char* kLinearConfig =
     "[search_tasks]\n"
@@ -173,7 +174,8 @@ TEST(CliShow, PrintsTheAlgorithm) {
 
 TEST(CliShow, MalformedFileExitsTwoWithTheLineNumber) {
   const TempDir dir;
-  const std::string file = shell_quote(dir.write("bad.txt", "def Setup():\n  s2 = 0.1\ndef Predict():\n  s1 = dot(v1 v0)\ndef Learn():\n"));
+  const std::string file =
+      shell_quote(dir.write("bad.txt", "def Setup():\n  s2 = 0.1\ndef Predict():\n  s1 = dot(v1 v0)\ndef Learn():\n"));
   const test::CommandResult r = amlz("show " + file);
   EXPECT_EQ(r.exit_code, 2) << r.out;
   expect_contains(r.out, "bad.txt:4:");
@@ -226,7 +228,8 @@ TEST(CliEval, BadConfigKeyExitsTwo) {
 TEST(CliEval, UnknownTaskSetExitsTwo) {
   const TempDir dir;
   const std::string config = shell_quote(dir.write("linear.toml", kLinearConfig));
-  const test::CommandResult r = amlz("eval --config " + config + " --algorithm configs/algorithms/linear.txt --tasks bogus");
+  const test::CommandResult r =
+      amlz("eval --config " + config + " --algorithm configs/algorithms/linear.txt --tasks bogus");
   EXPECT_EQ(r.exit_code, 2) << r.out;
   expect_contains(r.out, "bogus");
 }
@@ -248,7 +251,8 @@ TEST(CliEval, CudaBackendWithoutAGpuExitsTwoSayingWhy) {
   if (why.empty()) GTEST_SKIP() << "a CUDA device is available here";
   const TempDir dir;
   const std::string config = shell_quote(dir.write("linear.toml", kLinearConfig));
-  const test::CommandResult r = amlz("eval --backend cuda --config " + config + " --algorithm configs/algorithms/linear.txt");
+  const test::CommandResult r =
+      amlz("eval --backend cuda --config " + config + " --algorithm configs/algorithms/linear.txt");
   EXPECT_EQ(r.exit_code, 2) << r.out;
   expect_contains(r.out, "cuda");
   expect_contains(r.out, why);
@@ -257,7 +261,8 @@ TEST(CliEval, CudaBackendWithoutAGpuExitsTwoSayingWhy) {
 TEST(CliEval, BackendCpuIsAccepted) {
   const TempDir dir;
   const std::string config = shell_quote(dir.write("linear.toml", kLinearConfig));
-  const test::CommandResult r = amlz("eval --backend cpu --config " + config + " --algorithm configs/algorithms/linear.txt");
+  const test::CommandResult r =
+      amlz("eval --backend cpu --config " + config + " --algorithm configs/algorithms/linear.txt");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   expect_contains(r.out, "backend: cpu");
 }

@@ -2,13 +2,13 @@
 // Config files: the TOML subset (src/cli/toml_reader.*) bound to Config through CLI11 options
 // (src/cli/config_options.*), command-line overrides, select/final inheritance, error messages, validation and
 // the to_toml() round trip.
-#include <unistd.h>
-
-#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <unistd.h>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "amlz/error.h"
 #include "cli/config_options.h"
@@ -401,15 +401,14 @@ TEST(ConfigValues, RejectsOtherImpossibleValues) {
   // An empty mutation list is refused, by CLI11 ("at least 1 required") or by validation; either names the key.
   expect_contains(any_load_error("[evolution]\nmutations = []\n", ConfigUse::Search), "evolution.mutations");
   // NeuralNet needs 5 scalars, 9 vectors and 2 matrices.
-  expect_contains(load_error<ConfigError>("[algorithm]\ninitial = \"neural_net\"\n[memory]\nvectors = 3\n",
-                                          ConfigUse::Search),
-                  "algorithm.initial");
-  // FEC cannot fingerprint more examples than a task has.
   expect_contains(
-      load_error<ConfigError>("[search_tasks]\nnum_train = 5\n[algorithm]\nlearn_ops = [\"vector_sum\"]\n"
-                              "[fec]\nenabled = true\nnum_train = 10\n",
-                              ConfigUse::Search),
-      "fec.num_train");
+      load_error<ConfigError>("[algorithm]\ninitial = \"neural_net\"\n[memory]\nvectors = 3\n", ConfigUse::Search),
+      "algorithm.initial");
+  // FEC cannot fingerprint more examples than a task has.
+  expect_contains(load_error<ConfigError>("[search_tasks]\nnum_train = 5\n[algorithm]\nlearn_ops = [\"vector_sum\"]\n"
+                                          "[fec]\nenabled = true\nnum_train = 10\n",
+                                          ConfigUse::Search),
+                  "fec.num_train");
 }
 
 // ---------------------------------------------------------------------------------------------------------------

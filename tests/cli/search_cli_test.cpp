@@ -2,19 +2,18 @@
 // `amlz search` end to end through the real binary: what it prints (the original's lines, spec §11.3-11.4), the
 // run directory it writes and that other commands read back, determinism for a seed, exit codes for bad input,
 // and a clean stop on Ctrl-C (exit 130 with a readable run directory).
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <signal.h>
 #include <sstream>
 #include <string>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 #include "cli_util.h"
@@ -25,9 +24,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using test::expect_contains;
 using test::read_file;
 using test::shell_quote;
-using test::expect_contains;
 using test::TempDir;
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -37,7 +36,6 @@ std::vector<std::string> lines_of(const std::string& text) {
   while (std::getline(is, line)) v.push_back(line);
   return v;
 }
-
 
 // Runs `amlz <args>` and captures stdout and stderr separately (stdout is what must be reproducible).
 test::CommandResult amlz(const std::string& args) { return test::run_amlz(args); }
@@ -197,14 +195,14 @@ TEST(SearchCli, WritesARunDirectoryThatOtherCommandsReadBack) {
   // did (the demo ops have no random ops, so the evaluation seed does not matter).
   const std::string final_fitness = value_after(r.out, "Final evaluation fitness (on unseen data) = ");
   const test::CommandResult e = amlz("eval --config " + shell_quote((run / "config.toml").string()) + " --algorithm " +
-                                   shell_quote((run / "best_algorithm.txt").string()) + " --tasks final");
+                                     shell_quote((run / "best_algorithm.txt").string()) + " --tasks final");
   ASSERT_EQ(e.exit_code, 0) << e.out << e.err;
   EXPECT_EQ(value_after(e.out, "fitness (mean over 3 tasks) = "), final_fitness) << e.out;
 
   // `amlz search --config <run>/config.toml` repeats the run (the file holds the seed) into another directory.
   const fs::path again = dir.path("again");
-  const test::CommandResult r2 = amlz("search --config " + shell_quote((run / "config.toml").string()) + " --out " +
-                                    shell_quote(again.string()));
+  const test::CommandResult r2 =
+      amlz("search --config " + shell_quote((run / "config.toml").string()) + " --out " + shell_quote(again.string()));
   ASSERT_EQ(r2.exit_code, 0) << r2.out << r2.err;
   EXPECT_EQ(without_timing(r2.out), without_timing(r.out));
   EXPECT_EQ(read_file(again / "best_algorithm.txt"), read_file(run / "best_algorithm.txt"));
@@ -301,12 +299,13 @@ TEST(SearchCli, CtrlCStopsCleanlyWithExit130AndAReadableRunDirectory) {
     return exited;
   };
   // Wait until progress.csv holds a data row: the search is running with its handler installed.
-  const bool has_row = wait_for(
-      [&] { return reap() || lines_of(read_file(run / "progress.csv")).size() >= 2; }, std::chrono::seconds(60));
+  const bool has_row = wait_for([&] { return reap() || lines_of(read_file(run / "progress.csv")).size() >= 2; },
+                                std::chrono::seconds(60));
   if (!has_row || exited) {
     if (!exited) kill(pid, SIGKILL), waitpid(pid, &status, 0);
     FAIL() << "no progress row within 60 s (or the search ended by itself)\nstdout:\n"
-           << read_file(out_file) << "\nstderr:\n" << read_file(err_file);
+           << read_file(out_file) << "\nstderr:\n"
+           << read_file(err_file);
   }
   ASSERT_EQ(kill(pid, SIGINT), 0);
   if (!wait_for(reap, std::chrono::seconds(60))) {
@@ -315,8 +314,7 @@ TEST(SearchCli, CtrlCStopsCleanlyWithExit130AndAReadableRunDirectory) {
     FAIL() << "the search did not stop within 60 s of SIGINT\nstderr:\n" << read_file(err_file);
   }
   const std::string out = read_file(out_file), err = read_file(err_file);
-  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0) << "\n"
-                                 << err;
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0) << "\n" << err;
   EXPECT_EQ(WEXITSTATUS(status), 130) << err;
 
   // The run directory is complete and readable.

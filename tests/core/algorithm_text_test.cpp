@@ -189,8 +189,8 @@ TEST(TextRoundTrip, RandomAndMutatedAlgorithmsSurvivePrintAndParse) {
       for (Component c : kAllComponents)
         for (size_t k = 0; k < std::min(a.component(c).size(), back.component(c).size()); ++k)
           if (a.component(c)[k] != back.component(c)[k])
-            ADD_FAILURE() << enum_name(c) << " " << k << ": '" << to_text(a.component(c)[k])
-                          << "' parses back as '" << to_text(back.component(c)[k]) << "'";
+            ADD_FAILURE() << enum_name(c) << " " << k << ": '" << to_text(a.component(c)[k]) << "' parses back as '"
+                          << to_text(back.component(c)[k]) << "'";
       EXPECT_EQ(back, a);
     }
     EXPECT_EQ(to_text(back), text);

@@ -192,9 +192,9 @@ TEST(DeadCodeRemovalProperty, RandomAlgorithmsGiveIdenticalResultsWithAndWithout
       }
       ++reported;
       const uint32_t p = items[k].program;
-      SCOPED_TRACE("candidate " + std::to_string(p) + " on task " + std::to_string(items[k].task) +
-                   "\nalgorithm:\n" + to_text(cands[p].algorithm) + "without dead-code removal:\n" +
-                   disassemble(plain_programs[p]) + "with dead-code removal:\n" + disassemble(compiled_programs[p]));
+      SCOPED_TRACE("candidate " + std::to_string(p) + " on task " + std::to_string(items[k].task) + "\nalgorithm:\n" +
+                   to_text(cands[p].algorithm) + "without dead-code removal:\n" + disassemble(plain_programs[p]) +
+                   "with dead-code removal:\n" + disassemble(compiled_programs[p]));
       EXPECT_EQ(want[k].fitness, got[k].fitness);
       EXPECT_EQ(want[k].status, got[k].status);
       EXPECT_EQ(want[k].train_steps, got[k].train_steps);
@@ -428,10 +428,9 @@ TEST(RandomOpKeys, AreSourcePositionsNotCompactedPositions) {
   const Algorithm a = parse(kRandomOpsText);
   const Program p = compile(a);
   expect_kept(a, {1, 3, 2});  // the dead constants and the NoOp go
-  const std::vector<std::pair<Op, uint32_t>> want = {
-      {Op::VectorGaussianSet, make_random_key(Component::Setup, 2)},
-      {Op::ScalarUniformSet, make_random_key(Component::Predict, 2)},
-      {Op::VectorGaussianSet, make_random_key(Component::Learn, 1)}};
+  const std::vector<std::pair<Op, uint32_t>> want = {{Op::VectorGaussianSet, make_random_key(Component::Setup, 2)},
+                                                     {Op::ScalarUniformSet, make_random_key(Component::Predict, 2)},
+                                                     {Op::VectorGaussianSet, make_random_key(Component::Learn, 1)}};
   EXPECT_EQ(random_keys(p), want);
   EXPECT_EQ(random_keys(compile(a, kNoDeadCodeRemoval)), want);
   EXPECT_NE(disassemble(p).find("key"), std::string::npos);  // traces show the key
@@ -580,10 +579,10 @@ TEST(Compaction, ReservedAddressesAreAllocatedEvenWhenUnused) {
 // verify()
 
 Program verified_sample() {
-  const Program p = compile(parse(
-      "def Setup():\n  s2 = 0.5\n  v3[0.5] = 1\n  m1[0.25, 0.75] = 2\n"
-      "def Predict():\n  v4 = dot(m1, v3)\n  s3 = dot(v4, v0)\n  s1 = s3 * s2\n"
-      "def Learn():\n  s2 = uniform(-1, 1)\n"));
+  const Program p =
+      compile(parse("def Setup():\n  s2 = 0.5\n  v3[0.5] = 1\n  m1[0.25, 0.75] = 2\n"
+                    "def Predict():\n  v4 = dot(m1, v3)\n  s3 = dot(v4, v0)\n  s1 = s3 * s2\n"
+                    "def Learn():\n  s2 = uniform(-1, 1)\n"));
   EXPECT_EQ(verify(p), std::nullopt) << disassemble(p);
   return p;
 }
@@ -666,16 +665,19 @@ TEST(Verify, RejectsMissingReservedAddresses) {
 TEST(ProgramFlags, CompileRecordsWhatTheInterpretersNeed) {
   EXPECT_EQ(compile(linear_algorithm()).desc.flags, 0);
   // Predict writing v0 (only hand-written programs do): the features are restored before Learn.
-  const Program v0 = compile(parse("def Setup():\ndef Predict():\n  v0 = v0 + v0\n  s1 = dot(v0, v0)\n"
-                                   "def Learn():\n"));
+  const Program v0 =
+      compile(parse("def Setup():\ndef Predict():\n  v0 = v0 + v0\n  s1 = dot(v0, v0)\n"
+                    "def Learn():\n"));
   EXPECT_EQ(v0.desc.flags, kPredictWritesV0) << disassemble(v0);
   // A matmul into its right operand: the GPU reserves a scratch matrix for it.
-  const Program mm = compile(parse("def Setup():\ndef Predict():\n  m1 = matmul(m0, m1)\n  s1 = norm(m1)\n"
-                                   "def Learn():\n"));
+  const Program mm =
+      compile(parse("def Setup():\ndef Predict():\n  m1 = matmul(m0, m1)\n  s1 = norm(m1)\n"
+                    "def Learn():\n"));
   EXPECT_EQ(mm.desc.flags, kMatmulIntoRightOperand) << disassemble(mm);
   // Into the left operand needs nothing.
-  const Program left = compile(parse("def Setup():\ndef Predict():\n  m1 = matmul(m1, m0)\n  s1 = norm(m1)\n"
-                                     "def Learn():\n"));
+  const Program left =
+      compile(parse("def Setup():\ndef Predict():\n  m1 = matmul(m1, m0)\n  s1 = norm(m1)\n"
+                    "def Learn():\n"));
   EXPECT_EQ(left.desc.flags, 0) << disassemble(left);
 }
 

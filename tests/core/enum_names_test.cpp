@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Every enum's name table (core/enum_names.h): each enumerator listed once, names distinct, name -> value -> name.
-#include <gtest/gtest.h>
+#include "amlz/core/enum_names.h"
 
 #include <set>
 #include <string>
 
+#include <gtest/gtest.h>
+
 #include "amlz/core/algorithm.h"
-#include "amlz/core/enum_names.h"
 #include "amlz/core/hardcoded_algorithms.h"
 #include "amlz/eval/evaluator.h"
 #include "amlz/eval/fitness.h"

@@ -2,11 +2,11 @@
 // Every op of the op table has a semantic test in ops_test.cpp. The registry is filled during static
 // initialisation (AMLZ_OP_TEST), so this check does not depend on the order in which gtest runs the tests; each
 // registered entry must also name a test gtest really knows about, so a registration alone cannot count.
-#include <gtest/gtest.h>
-
 #include <set>
 #include <string>
 #include <utility>
+
+#include <gtest/gtest.h>
 
 #include "amlz/core/algorithm_text.h"
 #include "amlz/core/ops.h"
@@ -21,8 +21,7 @@ std::set<std::pair<std::string, std::string>> gtest_tests() {
   const ::testing::UnitTest& unit = *::testing::UnitTest::GetInstance();
   for (int i = 0; i < unit.total_test_suite_count(); ++i) {
     const ::testing::TestSuite& suite = *unit.GetTestSuite(i);
-    for (int j = 0; j < suite.total_test_count(); ++j)
-      out.insert({suite.name(), suite.GetTestInfo(j)->name()});
+    for (int j = 0; j < suite.total_test_count(); ++j) out.insert({suite.name(), suite.GetTestInfo(j)->name()});
   }
   return out;
 }

@@ -2,11 +2,11 @@
 // Registry of the per-op semantic tests of ops_test.cpp, filled at static-initialisation time so that
 // op_coverage_test.cpp can check every op of kOpTable has one, whatever order gtest runs the tests in.
 #pragma once
-#include <gtest/gtest.h>
-
 #include <bitset>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "amlz/core/ops.h"
 
@@ -41,14 +41,14 @@ inline std::bitset<kNumOps>& executed_ops() {
 
 // AMLZ_OP_TEST(ScalarSum, AddsOperands) { ... } defines the gtest test OpScalarSum.AddsOperands and registers it
 // as a semantic test of Op::ScalarSum.
-#define AMLZ_OP_TEST(OpName, Case)                                                                         \
-  static void amlz_op_test_body_##OpName##_##Case();                                                       \
-  [[maybe_unused]] static const bool amlz_op_test_registered_##OpName##_##Case =                          \
-      ::amlz::test::register_op_test(::amlz::Op::OpName, "Op" #OpName, #Case);                             \
-  TEST(Op##OpName, Case) {                                                                                 \
-    ::amlz::test::executed_ops().reset();                                                                  \
-    amlz_op_test_body_##OpName##_##Case();                                                                 \
-    EXPECT_TRUE(::amlz::test::executed_ops().test(static_cast<size_t>(::amlz::Op::OpName)))                \
-        << "this test of " #OpName " never executed the op";                                              \
-  }                                                                                                        \
+#define AMLZ_OP_TEST(OpName, Case)                                                          \
+  static void amlz_op_test_body_##OpName##_##Case();                                        \
+  [[maybe_unused]] static const bool amlz_op_test_registered_##OpName##_##Case =            \
+      ::amlz::test::register_op_test(::amlz::Op::OpName, "Op" #OpName, #Case);              \
+  TEST(Op##OpName, Case) {                                                                  \
+    ::amlz::test::executed_ops().reset();                                                   \
+    amlz_op_test_body_##OpName##_##Case();                                                  \
+    EXPECT_TRUE(::amlz::test::executed_ops().test(static_cast<size_t>(::amlz::Op::OpName))) \
+        << "this test of " #OpName " never executed the op";                                \
+  }                                                                                         \
   static void amlz_op_test_body_##OpName##_##Case()

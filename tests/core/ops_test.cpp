@@ -2,13 +2,13 @@
 // Semantic tests of every op (spec §3), one or more per op, run directly on the CPU reference interpreter with
 // hand-computed expectations and the spec's edge values. Each test registers itself (op_test_registry.h) so that
 // op_coverage_test.cpp can prove every row of kOpTable is covered.
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "amlz/core/bytecode.h"
 #include "amlz/core/op_semantics.h"
@@ -85,9 +85,7 @@ uint8_t u8(int x) { return static_cast<uint8_t>(x); }
 // An op reading in1 (and in2) and writing out.
 Instr ins(Op op, int out, int in1 = 0, int in2 = 0) { return Instr{op, u8(out), u8(in1), u8(in2), 0.f, 0.f, 0.f}; }
 // A const-set op with its float parameters.
-Instr set_op(Op op, int out, float d0, float d1 = 0.f, float d2 = 0.f) {
-  return Instr{op, u8(out), 0, 0, d0, d1, d2};
-}
+Instr set_op(Op op, int out, float d0, float d1 = 0.f, float d2 = 0.f) { return Instr{op, u8(out), 0, 0, d0, d1, d2}; }
 // A random op: in1/in2 hold its 16-bit source key (bytecode.h).
 Instr random_op(Op op, int out, uint32_t key, float d0, float d1) {
   return Instr{op, u8(out), u8(key & 0xFFu), u8(key >> 8), d0, d1, 0.f};
@@ -189,8 +187,7 @@ AMLZ_OP_TEST(NoOp, LeavesEveryMemoryCellUnchanged) {
 // 1-4: scalar arithmetic. Order of operands is in1 op in2; no guards, IEEE results.
 AMLZ_OP_TEST(ScalarSum, AddsOperands) {
   check_binary_scalar(Op::ScalarSum, {
-                                         {1.5f, -0.25f, 1.25f},
-                                         {kInf, -kInf, kNaN},  // inf - inf is NaN, not guarded
+                                         {1.5f, -0.25f, 1.25f}, {kInf, -kInf, kNaN},  // inf - inf is NaN, not guarded
                                      });
   Machine<4> mach;  // out may alias an input
   mach.s(2) = 1.5f;
@@ -362,9 +359,9 @@ AMLZ_OP_TEST(VectorHeaviside, ZeroGivesZeroAndNanGivesZero) {
 
 AMLZ_OP_TEST(MatrixHeaviside, ZeroGivesZeroAndNanGivesZero) {
   Machine<4> mach;
-  mach.m(0) << 0.f, -0.f, 1.f, -1.f,   //
-      kNaN, kInf, -kInf, 1e-30f,       //
-      0.5f, -0.5f, 2.f, -2.f,          //
+  mach.m(0) << 0.f, -0.f, 1.f, -1.f,  //
+      kNaN, kInf, -kInf, 1e-30f,      //
+      0.5f, -0.5f, 2.f, -2.f,         //
       0.f, 0.f, 0.f, 1.f;
   mach.run(ins(Op::MatrixHeaviside, 1, 0));
   // Same strict > 0 as the vector op.
@@ -413,7 +410,7 @@ AMLZ_OP_TEST(VectorReciprocal, InvertsElementwiseWithoutGuards) {
 
 AMLZ_OP_TEST(VectorNorm, IsEuclideanNorm) {
   Machine<4> mach;
-  mach.v(1) << 3.f, 4.f, 0.f, 12.f;  // sqrt(9 + 16 + 144) = 13
+  mach.v(1) << 3.f, 4.f, 0.f, 12.f;   // sqrt(9 + 16 + 144) = 13
   mach.v(2) << 1.f, -1.f, 1.f, -1.f;  // sqrt(4) = 2 (the squares, not the sum)
   mach.run(ins(Op::VectorNorm, 2, 1));
   mach.run(ins(Op::VectorNorm, 3, 2));
@@ -445,7 +442,7 @@ AMLZ_OP_TEST(VectorDiff, SubtractsSecondFromFirst) {
   mach.v(2) << 4.f, 3.f, 2.f, 1.f;
   mach.run(ins(Op::VectorDiff, 3, 1, 2));
   expect_values(mach.vec(3), {-3.f, -1.f, 1.f, 3.f});  // in1 - in2
-  mach.run(ins(Op::VectorDiff, 4, 1, 1));               // x - x = 0 exactly
+  mach.run(ins(Op::VectorDiff, 4, 1, 1));              // x - x = 0 exactly
   expect_values(mach.vec(4), {0.f, 0.f, 0.f, 0.f});
 }
 
@@ -512,9 +509,9 @@ AMLZ_OP_TEST(MatrixReciprocal, InvertsElementwiseWithoutGuards) {
   mach.m(0).row(0) << 1.f, 2.f, 4.f, -0.5f;
   mach.m(0).row(1) << 0.f, -0.f, 0.25f, -4.f;
   mach.run(ins(Op::MatrixReciprocal, 1, 0));
-  expect_values(mach.mat(1), {1, 0.5f, 0.25f, -2,    //
+  expect_values(mach.mat(1), {1, 0.5f, 0.25f, -2,      //
                               kInf, -kInf, 4, -0.25f,  // 1/0 and 1/-0
-                              1, 1, 1, 1,            //
+                              1, 1, 1, 1,              //
                               1, 1, 1, 1});
 }
 
@@ -745,7 +742,7 @@ AMLZ_OP_TEST(MatrixMin, NanOrderIsReversed) {
   mach.m(1).row(1) << 0.f, -0.f, 3.f, 5.f;
   mach.run(ins(Op::MatrixMin, 2, 0, 1));
   // a < b ? a : b: min(NaN, 1) = 1 and min(1, NaN) = NaN, the opposite of the scalar/vector ops.
-  expect_values(mach.mat(2), {1, 1, 1, kNaN,  //
+  expect_values(mach.mat(2), {1, 1, 1, kNaN,   //
                               0, 0, -kInf, 5,  //
                               0, 0, 0, 0,      //
                               0, 0, 0, 0});
@@ -945,7 +942,7 @@ AMLZ_OP_TEST(ScalarUniformSet, StrictlyInsideRangeAndCoversIt) {
 
 AMLZ_OP_TEST(ScalarUniformSet, EmptyOrInvertedRangeReturnsLow) {
   Machine<4> mach;
-  mach.run(random_op(Op::ScalarUniformSet, 2, kKey, 0.5f, 0.5f));  // lo == hi
+  mach.run(random_op(Op::ScalarUniformSet, 2, kKey, 0.5f, 0.5f));   // lo == hi
   mach.run(random_op(Op::ScalarUniformSet, 3, kKey, 0.7f, -0.3f));  // parameters are not ordered: lo > hi
   EXPECT_EQ(mach.s(2), 0.5f);
   EXPECT_EQ(mach.s(3), 0.7f);

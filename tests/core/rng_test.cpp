@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The two generators: Philox-4x32-10 (core/philox.h; random ops and task data, shared with the GPU) and PCG32 (core/search_rng.h;
-// the search's own choices). Known-answer vectors pin the bit streams; loose statistical checks catch broken
-// distributions. Statistical bounds are ~6 standard errors or more, so a correct generator does not flake
+// The two generators: Philox-4x32-10 (core/philox.h; random ops and task data, shared with the GPU) and PCG32
+// (core/search_rng.h; the search's own choices). Known-answer vectors pin the bit streams; loose statistical checks
+// catch broken distributions. Statistical bounds are ~6 standard errors or more, so a correct generator does not flake
 // (and every stream here is seeded, so each test is deterministic anyway).
 #include <algorithm>
 #include <cmath>
@@ -9,8 +9,8 @@
 #include <set>
 #include <vector>
 
-#include "amlz/core/search_rng.h"
 #include "amlz/core/philox.h"
+#include "amlz/core/search_rng.h"
 #include "test_util.h"
 
 namespace amlz {
@@ -164,7 +164,7 @@ TEST(Philox, GaussianScalesAndShifts) {
     v = gaussian(3.0, 0.5, a, s.next_u32());
   }
   const Moments m = moments(x);
-  EXPECT_NEAR(m.mean, 3.0, 0.01);             // se 0.0016
+  EXPECT_NEAR(m.mean, 3.0, 0.01);              // se 0.0016
   EXPECT_NEAR(m.variance, 0.25, 0.25 * 0.03);  // relative se 0.0045
   // A zero standard deviation returns the mean exactly (spec §3).
   EXPECT_EQ(gaussian(-0.75, 0.0, 1, 2), -0.75);
@@ -302,7 +302,7 @@ TEST(SearchRng, UniformFloatIsInUnitIntervalWithMeanOneHalf) {
     v = f;
   }
   const Moments m = moments(x);
-  EXPECT_NEAR(m.mean, 0.5, 0.01);             // se 0.0009
+  EXPECT_NEAR(m.mean, 0.5, 0.01);              // se 0.0009
   EXPECT_NEAR(m.variance, 1.0 / 12.0, 0.005);  // se 0.0003
   for (int i = 0; i < 10000; ++i) {
     const float f = r.uniform_float(-1.0f, 1.0f);

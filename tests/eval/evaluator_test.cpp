@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // The CPU evaluator end to end: the hand-written algorithms learn their tasks, blow-ups score 0 without crashing,
 // float32 agrees with float64, fitness combination, and thread count / work-item selection never change results.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "amlz/core/hardcoded_algorithms.h"
 #include "amlz/core/program.h"
@@ -147,8 +147,8 @@ TEST(Evaluator, Float32AgreesWithFloat64OnWellBehavedAlgorithms) {
     const TaskSet* tasks;
   };
   const std::vector<Case> cases = {
-      {"linear", linear_algorithm(0.1f), &linear},     {"neural net", tuned_neural_net(), &nn},
-      {"sin/exp", parse(kSinExpProgram), &linear},     {"matmul", parse(kMatmulProgram), &linear},
+      {"linear", linear_algorithm(0.1f), &linear}, {"neural net", tuned_neural_net(), &nn},
+      {"sin/exp", parse(kSinExpProgram), &linear}, {"matmul", parse(kMatmulProgram), &linear},
       {"cos/norm", parse(kCosNormProgram), &nn},
   };
   test::EvalSetup f64;

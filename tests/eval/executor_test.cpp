@@ -3,14 +3,14 @@
 // fitness can be computed by hand. Programs are compiled WITHOUT dead-code removal or address compaction so that
 // what a test observes is never optimised away and the addresses in the text are the addresses in memory, which
 // the tests read back after the run.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "amlz/core/compile.h"
 #include "amlz/core/op_semantics.h"
@@ -147,8 +147,7 @@ TEST(Executor, AccuracyTaskWritesSigmoidBeforeLearnButNotInValidation) {
       "def Setup():\n  s2 = 3\n"
       "def Predict():\n  s1 = maximum(s2, s2)\n"
       "def Learn():\n  s3 = maximum(s1, s1)\n");
-  const Task t =
-      first_task(fixed_spec(4, {0, 0, 0, 0}, {1}, {0, 0, 0, 0, 0, 0, 0, 0}, {1, 0}, EvalType::Accuracy));
+  const Task t = first_task(fixed_spec(4, {0, 0, 0, 0}, {1}, {0, 0, 0, 0, 0, 0, 0, 0}, {1, 0}, EvalType::Accuracy));
   Executor ex;
   const TaskResult r = ex.run(p, t);
   EXPECT_NEAR(ex.s(3), 1.0 / (1.0 + std::exp(-3.0)), 1e-6) << "Learn sees the probability sigmoid(3)";
@@ -177,8 +176,7 @@ TEST(Executor, AccuracyValidationScoresNanLogitAsClassZeroInsteadOfStopping) {
       "def Setup():\n  s4 = -1\n  s5 = log(s4)\n"
       "def Predict():\n  s1 = maximum(s3, s3)\n  s3 = maximum(s5, s5)\n"
       "def Learn():\n  s3 = 0\n");
-  const Task t =
-      first_task(fixed_spec(4, {0, 0, 0, 0}, {1}, {0, 0, 0, 0, 0, 0, 0, 0}, {1, 0}, EvalType::Accuracy));
+  const Task t = first_task(fixed_spec(4, {0, 0, 0, 0}, {1}, {0, 0, 0, 0, 0, 0, 0, 0}, {1, 0}, EvalType::Accuracy));
   Executor ex;
   const TaskResult r = ex.run(p, t);
   // Logit 0 gives p = 0.5, and p > 0.5 is false: class 0 against label 1, wrong. The NaN logit gives a NaN p,
@@ -242,8 +240,7 @@ TEST(Executor, ErrorExactlyAtMaxIsAccepted) {
   EXPECT_NEAR(at.fitness, squash(100.0), 1e-12);
   EXPECT_GT(at.fitness, 0.0);
   // 100.00001 rounds to the next float above 100 (100.0000076): Diverged at the first step.
-  const TaskResult above =
-      ex.run(compile_plain("def Setup():\n  s1 = 100.00001\ndef Predict():\ndef Learn():\n"), t);
+  const TaskResult above = ex.run(compile_plain("def Setup():\n  s1 = 100.00001\ndef Predict():\ndef Learn():\n"), t);
   EXPECT_EQ(above.status, EvalStatus::Diverged);
   EXPECT_EQ(above.train_steps, 1u);
   EXPECT_EQ(above.fitness, 0.0);
@@ -495,8 +492,8 @@ TEST(Executor, FingerprintIsDeterministicAndSeparatesBehaviours) {
   batch.add(compile(a), 1);
   EvalRequest req;
   req.mode = EvalMode::Fingerprint;
-  const auto results = make_cpu_evaluator({1, Precision::Float32})
-                           ->evaluate(batch, tasks, {{1, 0, 20, 10}, {0, 0, 20, 10}}, req);
+  const auto results =
+      make_cpu_evaluator({1, Precision::Float32})->evaluate(batch, tasks, {{1, 0, 20, 10}, {0, 0, 20, 10}}, req);
   EXPECT_EQ(results[0].fingerprint, fa);
   EXPECT_NE(results[1].fingerprint, fa);
 }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The FEC cache (spec §10): lookup/insert, least-recently-used eviction, hits refreshing an entry's position,
 // forget_every, hit/miss counts, and the per-task key fec_key().
+#include "amlz/search/fec_cache.h"
+
 #include <set>
 
-#include "amlz/search/fec_cache.h"
 #include "test_util.h"
 
 namespace amlz {

@@ -3,6 +3,8 @@
 // and parameter ranges after every change, insert/remove size bounds (with the original's max - 1 quirk),
 // components without allowed ops, mutate_prob, weighting by duplicates, and determinism for a seed. Most checks
 // run many random trials and assert both "never outside the rule" and "eventually every allowed outcome".
+#include "amlz/search/mutator.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -13,7 +15,6 @@
 #include <string>
 #include <vector>
 
-#include "amlz/search/mutator.h"
 #include "test_util.h"
 
 namespace amlz {
@@ -209,9 +210,8 @@ std::vector<DataChange> data_changes(Op op, int k, int trials, SearchRng& rng,
 
 TEST(MutatorAlterParam, ScalarConstantIsNegatedOneTimeInTenElseStepsLogNormallyKeepingItsSign) {
   SearchRng rng(21);
-  const auto changes = data_changes(Op::ScalarConstSet, 0, 8000, rng, [](SearchRng& r) {
-    return random_instruction(Op::ScalarConstSet, kSpace, r);
-  });
+  const auto changes = data_changes(Op::ScalarConstSet, 0, 8000, rng,
+                                    [](SearchRng& r) { return random_instruction(Op::ScalarConstSet, kSpace, r); });
   // Half the alterations re-draw the output instead: about 4000 data changes.
   ASSERT_GT(changes.size(), 3000u);
   int negated = 0;
@@ -656,11 +656,9 @@ double mutated_fraction(const Mutator& mutator, const Algorithm& parent, int tri
 TEST(MutatorMutate, MutateProbZeroAlwaysCopiesOneAlwaysMutatesHalfMutatesAboutHalf) {
   SearchRng rng(61);
   const VisibleMutation v;
-  EXPECT_EQ(mutated_fraction(Mutator(make_options({MutationType::RandomizeComponent}, v.ops, 0.0)), v.parent, 500,
-                             rng),
+  EXPECT_EQ(mutated_fraction(Mutator(make_options({MutationType::RandomizeComponent}, v.ops, 0.0)), v.parent, 500, rng),
             0.0);
-  EXPECT_EQ(mutated_fraction(Mutator(make_options({MutationType::RandomizeComponent}, v.ops, 1.0)), v.parent, 500,
-                             rng),
+  EXPECT_EQ(mutated_fraction(Mutator(make_options({MutationType::RandomizeComponent}, v.ops, 1.0)), v.parent, 500, rng),
             1.0);
   // 4000 trials at p = 0.5: standard error 0.008, so [0.45, 0.55] is ±6σ.
   const double half =
@@ -689,9 +687,9 @@ TEST(MutatorMutate, DuplicatesInTheTypeListWeightTheChoice) {
   // One RANDOMIZE_COMPONENT among three IDENTITYs: a quarter of the children differ; among one IDENTITY, half.
   // 4000 trials: standard errors 0.007 and 0.008, so the bounds below are about ±6σ.
   const double quarter = mutated_fraction(
-      Mutator(make_options({MutationType::Identity, MutationType::Identity, MutationType::Identity,
-                            MutationType::RandomizeComponent},
-                           v.ops)),
+      Mutator(make_options(
+          {MutationType::Identity, MutationType::Identity, MutationType::Identity, MutationType::RandomizeComponent},
+          v.ops)),
       v.parent, 4000, rng);
   EXPECT_GT(quarter, 0.20);
   EXPECT_LT(quarter, 0.30);

@@ -2,11 +2,12 @@
 // The population of regularized evolution (spec §8): tournaments with replacement (fittest drawn wins, ties to the
 // earliest drawn), aging (a child replaces the oldest, slots written cyclically), best() ties to the lowest slot,
 // and the population mean / standard deviation printed in progress lines.
+#include "amlz/search/population.h"
+
 #include <cmath>
 #include <set>
 #include <vector>
 
-#include "amlz/search/population.h"
 #include "test_util.h"
 
 namespace amlz {

@@ -4,7 +4,8 @@
 // between generations, progress cadence, random search, stop flag and deadline) and run_experiments (the
 // driver of spec §11.3: its text lines, sufficient_fitness, max_experiments, randomize_task_seeds), and one
 // short run that rediscovers linear regression.
-#include <CLI/CLI.hpp>
+#include "amlz/search/search.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -17,10 +18,11 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
+#include "amlz/core/hardcoded_algorithms.h"
 #include "amlz/search/candidate_evaluator.h"
 #include "amlz/search/experiment.h"
-#include "amlz/core/hardcoded_algorithms.h"
-#include "amlz/search/search.h"
 #include "cli/config_options.h"
 #include "test_util.h"
 
@@ -193,7 +195,7 @@ TEST(CandidateEvaluator, MedianCombinationTakesTheUpperMedianOfTaskFitnesses) {
 
 // The demo's six ops in every component (spec §12 run_demo.sh) over 4 scalars, 3 vectors, 1 matrix.
 OpLists demo_ops() {
-  const std::vector<Op> ops = {Op::ScalarConstSet, Op::VectorInnerProduct, Op::ScalarDiff,
+  const std::vector<Op> ops = {Op::ScalarConstSet, Op::VectorInnerProduct,  Op::ScalarDiff,
                                Op::ScalarProduct,  Op::ScalarVectorProduct, Op::VectorSum};
   return {ops, ops, ops};
 }
@@ -207,7 +209,8 @@ SearchOptions small_search(int population, int64_t budget, int batch = 1) {
   o.evolution.progress_every = 1;  // a report after initialisation and after every generation
   o.algorithm.initial = InitialAlgorithm::Random;
   o.algorithm.init_sizes = {4, 2, 4};
-  o.evolution.mutations = {MutationType::AlterParam, MutationType::RandomizeInstruction, MutationType::RandomizeComponent};
+  o.evolution.mutations = {MutationType::AlterParam, MutationType::RandomizeInstruction,
+                           MutationType::RandomizeComponent};
   o.evolution.mutate_prob = 0.9;
   o.algorithm.ops = demo_ops();
   o.memory = {4, 3, 1};
@@ -357,7 +360,8 @@ RunOutcome reference_run(const SearchOptions& o, uint64_t seed, const TaskSet& t
     if (pending) place(*pending);
   };
   produce([&] {
-    return mutator.mutate(make_algorithm(o.algorithm.initial, o.algorithm.init_sizes, o.algorithm.ops, o.memory, rng), 0, rng);
+    return mutator.mutate(make_algorithm(o.algorithm.initial, o.algorithm.init_sizes, o.algorithm.ops, o.memory, rng),
+                          0, rng);
   });
   while (evaluator.train_steps() < static_cast<uint64_t>(o.evolution.max_train_steps))
     produce([&] { return mutator.mutate(pop.tournament(o.evolution.tournament_size, rng).algorithm, 1, rng); });
@@ -669,19 +673,19 @@ TEST(RunExperiments, PrintsTheOriginalsLinesInOrder) {
   const size_t progress_lines = reporter.count_prefix("progress ");
   ASSERT_GE(progress_lines, 2u) << "initialisation and at least one later report";
   for (size_t i = 0; i < progress_lines; ++i) expected_prefixes.push_back("progress ");
-  for (const char* p : {"Experiment done. Retrieving candidate algorithm.", "Search fitness for candidate algorithm = ",
-                        "Evaluating candidate algorithm from experiment (on T_select tasks)... ",
-                        "Select fitness for candidate algorithm = ", "Select fitness is the best so far. ", "",
-                        "Final evaluation of best algorithm (on unseen tasks)...",
-                        "Final evaluation fitness (on unseen data) = "})
+  for (const char* p :
+       {"Experiment done. Retrieving candidate algorithm.", "Search fitness for candidate algorithm = ",
+        "Evaluating candidate algorithm from experiment (on T_select tasks)... ",
+        "Select fitness for candidate algorithm = ", "Select fitness is the best so far. ", "",
+        "Final evaluation of best algorithm (on unseen tasks)...", "Final evaluation fitness (on unseen data) = "})
     expected_prefixes.push_back(p);
   ASSERT_EQ(l.size(), expected_prefixes.size()) << ::testing::PrintToString(l);
   for (size_t i = 0; i < l.size(); ++i) {
     if (expected_prefixes[i].empty()) {
       EXPECT_EQ(l[i], "");
     } else {
-      EXPECT_EQ(l[i].rfind(expected_prefixes[i], 0), 0u) << "line " << i << ": '" << l[i] << "', expected '"
-                                                        << expected_prefixes[i] << "...'";
+      EXPECT_EQ(l[i].rfind(expected_prefixes[i], 0), 0u)
+          << "line " << i << ": '" << l[i] << "', expected '" << expected_prefixes[i] << "...'";
     }
   }
   // First report after the P initial individuals (spec §11.4).
@@ -818,16 +822,16 @@ TEST(RunExperiments, EvolutionRediscoversLinearRegressionOnASmallDemo) {
   CLI::App app{"search test", "amlz search"};
   Config c;
   cli::ConfigOptions options(app, c, path);
-  std::vector<std::string> args = {"amlz search",
-                                   "--config", path,
-                                   "--evolution.population_size", "200",
-                                   "--evolution.max_train_steps", "40000000",
-                                   "--evolution.batch_size", "8",
-                                   "--experiment.max_experiments", "3",
-                                   "--experiment.sufficient_fitness", "0.999",
-                                   "--seed", "3",
-                                   "--threads", "2",
-                                   "--backend", "cpu"};
+  std::vector<std::string> args = {"amlz search", "--config",
+                                   path,          "--evolution.population_size",
+                                   "200",         "--evolution.max_train_steps",
+                                   "40000000",    "--evolution.batch_size",
+                                   "8",           "--experiment.max_experiments",
+                                   "3",           "--experiment.sufficient_fitness",
+                                   "0.999",       "--seed",
+                                   "3",           "--threads",
+                                   "2",           "--backend",
+                                   "cpu"};
   std::vector<const char*> argv;
   for (const std::string& a : args) argv.push_back(a.c_str());
   app.parse(static_cast<int>(argv.size()), argv.data());

@@ -2,12 +2,13 @@
 // The train budget (spec §9): a candidate costing more than threshold_factor x the baseline on a task gets 0
 // training steps there (fitness 0); the baseline itself and anything cheaper get all of them. Our cost model
 // scales with F (train_budget.h), so vector/matrix ops cost more at larger F.
+#include "amlz/search/train_budget.h"
+
 #include <memory>
 #include <vector>
 
-#include "amlz/search/candidate_evaluator.h"
 #include "amlz/core/hardcoded_algorithms.h"
-#include "amlz/search/train_budget.h"
+#include "amlz/search/candidate_evaluator.h"
 #include "test_util.h"
 
 namespace amlz {
@@ -78,8 +79,8 @@ TEST(TrainBudget, VectorAndMatrixOpsCostMoreAtLargerFeatureSizes) {
   // Scalar ops do the same work at every F; vector ops grow with F, matrix ops faster still.
   EXPECT_EQ(op_cost(Op::ScalarSum, 4), op_cost(Op::ScalarSum, 32));
   EXPECT_EQ(op_cost(Op::ScalarConstSet, 2), op_cost(Op::ScalarConstSet, 32));
-  for (Op op : {Op::VectorSum, Op::VectorInnerProduct, Op::MatrixSum, Op::MatrixVectorProduct,
-                Op::MatrixMatrixProduct, Op::VectorGaussianSet, Op::MatrixUniformSet}) {
+  for (Op op : {Op::VectorSum, Op::VectorInnerProduct, Op::MatrixSum, Op::MatrixVectorProduct, Op::MatrixMatrixProduct,
+                Op::VectorGaussianSet, Op::MatrixUniformSet}) {
     double last = 0.0;
     for (int f : {2, 4, 8, 16, 32}) {
       EXPECT_GT(op_cost(op, f), last) << op_name(op) << " at F = " << f;

@@ -8,8 +8,8 @@
 #include <set>
 #include <vector>
 
-#include "amlz/error.h"
 #include "amlz/core/hash.h"
+#include "amlz/error.h"
 #include "amlz/tasks/task_seeds.h"
 #include "test_util.h"
 
@@ -25,10 +25,42 @@ using test::regression_spec;
 // The spec's HashCombine written out once more from spec §5.2, independently of hash.h.
 uint64_t spec_hash_combine(uint64_t h, uint64_t x) {
   uint64_t a = 0x9e3779b9u, b = h, c = x;
-  a -= b; a -= c; a ^= c >> 43; b -= c; b -= a; b ^= a << 9;  c -= a; c -= b; c ^= b >> 8;
-  a -= b; a -= c; a ^= c >> 38; b -= c; b -= a; b ^= a << 23; c -= a; c -= b; c ^= b >> 5;
-  a -= b; a -= c; a ^= c >> 35; b -= c; b -= a; b ^= a << 49; c -= a; c -= b; c ^= b >> 11;
-  a -= b; a -= c; a ^= c >> 12; b -= c; b -= a; b ^= a << 18; c -= a; c -= b; c ^= b >> 22;
+  a -= b;
+  a -= c;
+  a ^= c >> 43;
+  b -= c;
+  b -= a;
+  b ^= a << 9;
+  c -= a;
+  c -= b;
+  c ^= b >> 8;
+  a -= b;
+  a -= c;
+  a ^= c >> 38;
+  b -= c;
+  b -= a;
+  b ^= a << 23;
+  c -= a;
+  c -= b;
+  c ^= b >> 5;
+  a -= b;
+  a -= c;
+  a ^= c >> 35;
+  b -= c;
+  b -= a;
+  b ^= a << 49;
+  c -= a;
+  c -= b;
+  c ^= b >> 11;
+  a -= b;
+  a -= c;
+  a ^= c >> 12;
+  b -= c;
+  b -= a;
+  b ^= a << 18;
+  c -= a;
+  c -= b;
+  c ^= b >> 22;
   return c;
 }
 
@@ -213,12 +245,13 @@ TEST(TaskData, GoldenValuesOfTheFirstLinearTask) {
   const Task& t = set.tasks[0];
   ASSERT_EQ(t.param_seed, 1001u);
   ASSERT_EQ(t.data_seed, 11001u);
-  const float want_x0[] = {-0x1.94e096p-1f, -0x1.09eb52p-3f, 0x1.424952p-1f, 0x1.0d7922p-1f};  // -0.790776, -0.129843, 0.629466, 0.526315
+  const float want_x0[] = {-0x1.94e096p-1f, -0x1.09eb52p-3f, 0x1.424952p-1f,
+                           0x1.0d7922p-1f};  // -0.790776, -0.129843, 0.629466, 0.526315
   for (int j = 0; j < 4; ++j) EXPECT_EQ(t.train_x[j], want_x0[j]) << "train_x[0][" << j << "]";
   EXPECT_EQ(t.train_y[0], -0x1.e6be42p-1f);  // -0.950670
   EXPECT_EQ(t.train_y[99], 0x1.1cc322p+1f);  // 2.224705
-  EXPECT_EQ(t.valid_x[0], 0x1.e6ca72p-4f);  // 0.118845
-  EXPECT_EQ(t.valid_y[0], 0x1.aa6a92p-3f);  // 0.208211
+  EXPECT_EQ(t.valid_x[0], 0x1.e6ca72p-4f);   // 0.118845
+  EXPECT_EQ(t.valid_y[0], 0x1.aa6a92p-3f);   // 0.208211
 }
 
 TEST(TaskData, FeaturesAreStandardNormal) {
@@ -358,7 +391,8 @@ TEST(EpochOrder, FirstEpochIsDataOrderLaterEpochsAreFreshShuffles) {
     ASSERT_EQ(t.epoch_order.size(), 200u);
     EXPECT_EQ(t.max_train_steps(), 200u);
     std::vector<std::vector<uint32_t>> epochs;
-    for (int e = 0; e < 4; ++e) epochs.emplace_back(t.epoch_order.begin() + e * 50, t.epoch_order.begin() + (e + 1) * 50);
+    for (int e = 0; e < 4; ++e)
+      epochs.emplace_back(t.epoch_order.begin() + e * 50, t.epoch_order.begin() + (e + 1) * 50);
     EXPECT_EQ(epochs[0], identity);
     for (int e = 1; e < 4; ++e) {
       std::vector<uint32_t> sorted = epochs[e];

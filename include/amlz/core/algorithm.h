@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "amlz/core/bytecode.h"
-#include "amlz/core/ops.h"
 #include "amlz/core/enum_names.h"
+#include "amlz/core/ops.h"
 
 namespace amlz {
 
@@ -50,14 +50,11 @@ struct Algorithm {
   std::vector<Instruction>& component(Component c);
   const std::vector<Instruction>& component(Component c) const;
   size_t size() const { return setup.size() + predict.size() + learn.size(); }
-  bool operator==(const Algorithm& o) const {
-    return setup == o.setup && predict == o.predict && learn == o.learn;
-  }
+  bool operator==(const Algorithm& o) const { return setup == o.setup && predict == o.predict && learn == o.learn; }
   bool operator!=(const Algorithm& o) const { return !(*this == o); }
 };
 
-inline constexpr Component kAllComponents[kNumComponents] = {Component::Setup, Component::Predict,
-                                                             Component::Learn};
+inline constexpr Component kAllComponents[kNumComponents] = {Component::Setup, Component::Predict, Component::Learn};
 template <>
 struct EnumNames<Component> {
   static constexpr EnumName<Component> table[] = {

@@ -57,8 +57,8 @@ static_assert(sizeof(ProgramDesc) == 20 && std::is_trivially_copyable_v<ProgramD
 // ProgramDesc::flags. verify() recomputes them from the code and rejects a program whose flags disagree: the GPU
 // sizes memory by them.
 enum ProgramFlags : uint8_t {
-  kPredictWritesV0 = 1u,           // Predict may overwrite the features v0: restore them before Learn
-  kMatmulIntoRightOperand = 2u,    // some m_o = matmul(m_a, m_o): an evaluator may need a scratch matrix
+  kPredictWritesV0 = 1u,         // Predict may overwrite the features v0: restore them before Learn
+  kMatmulIntoRightOperand = 2u,  // some m_o = matmul(m_a, m_o): an evaluator may need a scratch matrix
 };
 
 inline constexpr uint8_t kLabelScalar = 0;       // s0

@@ -6,8 +6,8 @@
 #include <string_view>
 
 #include "amlz/core/algorithm.h"
-#include "amlz/core/generator.h"
 #include "amlz/core/enum_names.h"
+#include "amlz/core/generator.h"
 
 namespace amlz {
 
@@ -35,8 +35,8 @@ struct ComponentSizes {
 AddressSpace required_space(InitialAlgorithm a);
 
 // Hand-written ones are padded with NoOps up to `sizes` (never truncated). Random needs `ops` and `rng`.
-Algorithm make_algorithm(InitialAlgorithm a, const ComponentSizes& sizes, const OpLists& ops,
-                         const AddressSpace& space, SearchRng& rng);
+Algorithm make_algorithm(InitialAlgorithm a, const ComponentSizes& sizes, const OpLists& ops, const AddressSpace& space,
+                         SearchRng& rng);
 
 Algorithm linear_algorithm(float learning_rate = 0.01f);
 Algorithm neural_net_algorithm(float learning_rate = 0.01f, float init_scale = 0.1f);

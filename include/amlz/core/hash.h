@@ -14,9 +14,15 @@ namespace amlz {
 AMLZ_HD AMLZ_FORCEINLINE uint64_t hash_combine(uint64_t h, uint64_t x) {
   uint64_t a = 0x9e3779b9u, b = h, c = x;
 #define AMLZ_MIX_ROUND(r1, r2, r3) \
-  a -= b; a -= c; a ^= c >> r1;    \
-  b -= c; b -= a; b ^= a << r2;    \
-  c -= a; c -= b; c ^= b >> r3;
+  a -= b;                          \
+  a -= c;                          \
+  a ^= c >> r1;                    \
+  b -= c;                          \
+  b -= a;                          \
+  b ^= a << r2;                    \
+  c -= a;                          \
+  c -= b;                          \
+  c ^= b >> r3;
   AMLZ_MIX_ROUND(43, 9, 8)
   AMLZ_MIX_ROUND(38, 23, 5)
   AMLZ_MIX_ROUND(35, 49, 11)

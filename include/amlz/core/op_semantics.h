@@ -11,16 +11,34 @@
 namespace amlz {
 
 // Scalar heaviside counts 0 as positive; vector/matrix heaviside does not. NaN gives 0 in both.
-template <class T> AMLZ_HD AMLZ_FORCEINLINE T heaviside_scalar(T a) { return a >= T(0) ? T(1) : T(0); }
-template <class T> AMLZ_HD AMLZ_FORCEINLINE T heaviside_elementwise(T a) { return a > T(0) ? T(1) : T(0); }
+template <class T>
+AMLZ_HD AMLZ_FORCEINLINE T heaviside_scalar(T a) {
+  return a >= T(0) ? T(1) : T(0);
+}
+template <class T>
+AMLZ_HD AMLZ_FORCEINLINE T heaviside_elementwise(T a) {
+  return a > T(0) ? T(1) : T(0);
+}
 
 // Scalar and vector min/max keep the FIRST operand unless the second is strictly smaller/larger:
 // min(NaN, 1) = NaN, min(1, NaN) = 1.
-template <class T> AMLZ_HD AMLZ_FORCEINLINE T min_sv(T a, T b) { return b < a ? b : a; }
-template <class T> AMLZ_HD AMLZ_FORCEINLINE T max_sv(T a, T b) { return a < b ? b : a; }
+template <class T>
+AMLZ_HD AMLZ_FORCEINLINE T min_sv(T a, T b) {
+  return b < a ? b : a;
+}
+template <class T>
+AMLZ_HD AMLZ_FORCEINLINE T max_sv(T a, T b) {
+  return a < b ? b : a;
+}
 // Matrix min/max are written the other way round in the original: min(NaN, 1) = 1, min(1, NaN) = NaN.
-template <class T> AMLZ_HD AMLZ_FORCEINLINE T min_m(T a, T b) { return a < b ? a : b; }
-template <class T> AMLZ_HD AMLZ_FORCEINLINE T max_m(T a, T b) { return a > b ? a : b; }
+template <class T>
+AMLZ_HD AMLZ_FORCEINLINE T min_m(T a, T b) {
+  return a < b ? a : b;
+}
+template <class T>
+AMLZ_HD AMLZ_FORCEINLINE T max_m(T a, T b) {
+  return a > b ? a : b;
+}
 
 // A vector/matrix position is stored as a float in [0,1) so programs do not depend on F; the product is
 // computed in float and truncated, exactly as the original (F=4: 0.2499 -> 0, 0.25 -> 1).
@@ -31,18 +49,21 @@ inline float encode_index(int index, int features) {
   return (static_cast<float>(index) + 0.5f) / static_cast<float>(features);
 }
 
-template <class T> AMLZ_HD AMLZ_FORCEINLINE T sigmoid(T x) {
+template <class T>
+AMLZ_HD AMLZ_FORCEINLINE T sigmoid(T x) {
   using std::exp;  // float stays float on the host too
   return T(1) / (T(1) + exp(-x));
 }
 
 // Training and validation stop when |error| is NaN or strictly above the threshold (+inf counts).
-template <class T> AMLZ_HD AMLZ_FORCEINLINE bool error_is_bad(T abs_err, T max_abs_error) {
+template <class T>
+AMLZ_HD AMLZ_FORCEINLINE bool error_is_bad(T abs_err, T max_abs_error) {
   return !(abs_err <= max_abs_error);
 }
 
 // 0/1 classification error of an accuracy task (spec §4): the sigmoid is computed, not written back.
-template <class T> AMLZ_HD AMLZ_FORCEINLINE T accuracy_error(T label, T logit) {
+template <class T>
+AMLZ_HD AMLZ_FORCEINLINE T accuracy_error(T label, T logit) {
   const T p = sigmoid(logit);
   return ((label > T(0.5)) == (p > T(0.5))) ? T(0) : T(1);
 }

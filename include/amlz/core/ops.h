@@ -34,6 +34,8 @@ enum class Cost : uint8_t {
   Random,          // one generator draw per element
 };
 
+// One row per op (the formatter would break the rows).
+// clang-format off
 // X(Name, code, "ENUM_NAME", in1, in2, out, data, cost, "print template")
 // Template placeholders: %o out address, %a in1, %b in2, %0 %1 %2 the float parameters.
 #define AMLZ_OPS(X)                                                                                     \
@@ -144,6 +146,8 @@ enum class Cost : uint8_t {
     "v%o = gaussian(%0, %1, n_features)")                                                               \
   X(MatrixGaussianSet, 64, "MATRIX_GAUSSIAN_SET_OP", None, None, Matrix, Gaussian, Random,              \
     "m%o = gaussian(%0, %1, (n_features, n_features))")
+
+// clang-format on
 
 enum class Op : uint8_t {
 #define AMLZ_X(name, code, ...) name = code,

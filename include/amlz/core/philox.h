@@ -22,8 +22,7 @@ AMLZ_HD AMLZ_FORCEINLINE void mul_hi_lo(uint32_t a, uint32_t b, uint32_t& hi, ui
 }
 
 // The Philox-4x32 block cipher with 10 rounds (Salmon et al., SC'11).
-AMLZ_HD inline Philox4 philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0,
-                                     uint32_t k1) {
+AMLZ_HD inline Philox4 philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1) {
   for (int r = 0; r < 10; ++r) {
     uint32_t hi0, lo0, hi1, lo1;
     mul_hi_lo(0xD2511F53u, c0, hi0, lo0);

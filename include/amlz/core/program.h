@@ -10,8 +10,8 @@
 namespace amlz {
 
 struct Program {
-  std::vector<Instr> code;  // setup, then predict, then learn
-  ProgramDesc desc{};       // desc.code_offset is 0
+  std::vector<Instr> code;           // setup, then predict, then learn
+  ProgramDesc desc{};                // desc.code_offset is 0
   uint16_t source_instructions = 0;  // instructions before dead-code removal (for reports)
 };
 

@@ -17,13 +17,13 @@ class SearchRng {
   static constexpr uint32_t max() { return 0xFFFFFFFFu; }
   uint32_t operator()() { return next_u32(); }
   uint64_t next_u64() { return (static_cast<uint64_t>(next_u32()) << 32) | next_u32(); }
-  uint32_t uniform_below(uint32_t n);  // [0, n), unbiased; n > 0
-  int uniform_int(int lo, int hi);     // [lo, hi), unbiased; lo < hi
-  float uniform_float();               // [0, 1), 24 random bits
+  uint32_t uniform_below(uint32_t n);                                                   // [0, n), unbiased; n > 0
+  int uniform_int(int lo, int hi);                                                      // [lo, hi), unbiased; lo < hi
+  float uniform_float();                                                                // [0, 1), 24 random bits
   float uniform_float(float lo, float hi) { return lo + (hi - lo) * uniform_float(); }  // [lo, hi)
-  double uniform_double();             // [0, 1), 53 random bits
-  double uniform_open(double lo, double hi);  // (lo, hi)
-  double gaussian();                   // N(0, 1)
+  double uniform_double();                                                              // [0, 1), 53 random bits
+  double uniform_open(double lo, double hi);                                            // (lo, hi)
+  double gaussian();                                                                    // N(0, 1)
   bool bernoulli(double p) { return uniform_double() < p; }
 
   // Snapshot of the full state, for checkpoints.

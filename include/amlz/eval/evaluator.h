@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "amlz/core/enum_names.h"
 #include "amlz/core/program.h"
 #include "amlz/tasks/task.h"
-#include "amlz/core/enum_names.h"
 
 namespace amlz {
 

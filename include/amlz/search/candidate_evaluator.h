@@ -9,8 +9,8 @@
 
 #include "amlz/core/algorithm.h"
 #include "amlz/eval/evaluator.h"
-#include "amlz/search/fec_cache.h"
 #include "amlz/eval/fitness.h"
+#include "amlz/search/fec_cache.h"
 #include "amlz/search/train_budget.h"
 
 namespace amlz {
@@ -18,8 +18,8 @@ namespace amlz {
 struct CandidateEvalOptions {
   Combination combination = Combination::Mean;
   float max_abs_error = 100.0f;
-  FecConfig fec;                       // disabled: every candidate is fully evaluated
-  std::optional<TrainBudget> budget;   // absent: every task gets all its training steps
+  FecConfig fec;                      // disabled: every candidate is fully evaluated
+  std::optional<TrainBudget> budget;  // absent: every task gets all its training steps
 };
 
 struct CandidateResult {

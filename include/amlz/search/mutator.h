@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "amlz/core/algorithm.h"
+#include "amlz/core/enum_names.h"
 #include "amlz/core/generator.h"
 #include "amlz/core/hardcoded_algorithms.h"
 #include "amlz/core/search_rng.h"
-#include "amlz/core/enum_names.h"
 
 namespace amlz {
 

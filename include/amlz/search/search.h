@@ -7,12 +7,12 @@
 #include <cstdint>
 #include <functional>
 
+#include "amlz/core/enum_names.h"
+#include "amlz/core/search_rng.h"
 #include "amlz/search/candidate_evaluator.h"
-#include "amlz/search/search_config.h"
 #include "amlz/search/mutator.h"
 #include "amlz/search/population.h"
-#include "amlz/core/search_rng.h"
-#include "amlz/core/enum_names.h"
+#include "amlz/search/search_config.h"
 
 namespace amlz {
 

@@ -6,17 +6,18 @@
 #include <limits>
 #include <vector>
 
+#include "amlz/core/enum_names.h"
 #include "amlz/core/generator.h"
 #include "amlz/core/hardcoded_algorithms.h"
 #include "amlz/search/mutator.h"
-#include "amlz/core/enum_names.h"
 
 namespace amlz {
 
 enum class SearchKind { Evolution, Random };
 template <>
 struct EnumNames<SearchKind> {
-  static constexpr EnumName<SearchKind> table[] = {{SearchKind::Evolution, "evolution"}, {SearchKind::Random, "random"}};
+  static constexpr EnumName<SearchKind> table[] = {{SearchKind::Evolution, "evolution"},
+                                                   {SearchKind::Random, "random"}};
 };
 
 // [algorithm]: what the initial algorithms are and which ops and sizes each component may have.

@@ -23,10 +23,13 @@ enum class EvalType : uint8_t { RmsError = 0, Accuracy = 1 };
 
 template <>
 struct EnumNames<TaskType> {
-  static constexpr EnumName<TaskType> table[] = {
-      {TaskType::Linear, "linear"},         {TaskType::Affine, "affine"},       {TaskType::NnTeacher, "nn_teacher"},
-      {TaskType::UnitFixed, "unit_fixed"},  {TaskType::UnitZeros, "unit_zeros"}, {TaskType::UnitOnes, "unit_ones"},
-      {TaskType::UnitIncrement, "unit_increment"}};
+  static constexpr EnumName<TaskType> table[] = {{TaskType::Linear, "linear"},
+                                                 {TaskType::Affine, "affine"},
+                                                 {TaskType::NnTeacher, "nn_teacher"},
+                                                 {TaskType::UnitFixed, "unit_fixed"},
+                                                 {TaskType::UnitZeros, "unit_zeros"},
+                                                 {TaskType::UnitOnes, "unit_ones"},
+                                                 {TaskType::UnitIncrement, "unit_increment"}};
 };
 template <>
 struct EnumNames<EvalType> {
@@ -36,7 +39,7 @@ struct EnumNames<EvalType> {
 // One homogeneous group of tasks, as a config file describes it (the original's TaskSpec).
 struct TaskSpec {
   TaskType type = TaskType::Linear;
-  int features = 4;    // F: 2, 4, 8, 16 or 32
+  int features = 4;  // F: 2, 4, 8, 16 or 32
   int num_tasks = 1;
   int num_train = 100;  // examples per epoch
   int num_epochs = 1;
