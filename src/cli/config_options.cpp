@@ -171,7 +171,7 @@ struct Binder {
   // A list option. An empty TOML array reaches us as the single kEmptyListMarker, so
   // `key = []` reads back as an empty list rather than "not given".
   CLI::Option* list_option(const std::string& name, const char* help,
-                           std::function<void(const std::vector<std::string>&)> set) {
+                           const std::function<void(const std::vector<std::string>&)>& set) {
     return self.app_.add_option_function<std::vector<std::string>>(
         "--" + name,
         [set](const std::vector<std::string>& values) {

@@ -36,7 +36,7 @@ Config load_config(const std::string& path) {
 
 void run_search_bench(const std::vector<BenchRun>& runs, const std::string& config_path, int seeds,
                       const std::function<void(const std::string&)>& emit) {
-  const std::string path = config_path;
+  const std::string& path = config_path;
   if (!std::filesystem::exists(path)) throw Error("the search workload needs its config: '" + path + "' not found");
   for (const BenchRun& run : runs) {
     EvaluatorOptions o;

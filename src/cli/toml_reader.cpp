@@ -207,7 +207,7 @@ std::vector<CLI::ConfigItem> TomlReader::from_config(std::istream& input) const 
     CLI::ConfigItem item;
     item.name = name;
     item.inputs = ValueParser(text.substr(eq + 1), where + ": " + name).parse();
-    if (item.inputs.empty()) item.inputs.push_back(kEmptyListMarker);
+    if (item.inputs.empty()) item.inputs.emplace_back(kEmptyListMarker);
     result.push_back(std::move(item));
   }
   return result;

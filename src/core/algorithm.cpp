@@ -19,8 +19,10 @@ int address_count(const AddressSpace& a, Kind k) {
 }
 
 bool Instruction::operator==(const Instruction& o) const {
-  return op == o.op && in1 == o.in1 && in2 == o.in2 && out == o.out &&
-         std::memcmp(data.data(), o.data.data(), sizeof(data)) == 0;
+  // Parameters compare bit for bit on purpose (-0 is not +0), so a printed-and-parsed algorithm equals the original.
+  // NOLINTNEXTLINE(bugprone-suspicious-memory-comparison)
+  const bool same_data = std::memcmp(data.data(), o.data.data(), sizeof(data)) == 0;
+  return op == o.op && in1 == o.in1 && in2 == o.in2 && out == o.out && same_data;
 }
 
 std::vector<Instruction>& Algorithm::component(Component c) {
