@@ -14,12 +14,12 @@
 # Steps and their time limits (worst case 9.5 minutes, expected 3-5):
 #   1. nvidia-smi                                             -> OUT_DIR/nvidia-smi.txt
 #   2. parity tests, full size, every lane mapping           -> OUT_DIR/parity.log, parity.xml     (180 s)
-#   3. launch plans chosen automatically (AMLZ_CUDA_VERBOSE)  -> OUT_DIR/plans.log                  (45 s)
+#   3. launch plans chosen automatically (AMLZ_PARITY_VERBOSE) -> OUT_DIR/plans.log                 (45 s)
 #   4. compute-sanitizer memcheck / racecheck / synccheck on a quick parity subset (AMLZ_PARITY_QUICK=1)
 #                                                             -> OUT_DIR/{memcheck,racecheck,synccheck}.log (70 s each)
 #   5. amlz bench (automatic lane mapping)                    -> OUT_DIR/bench.jsonl, bench.log     (120 s)
 #   6. only if it can end within 8 minutes of the start: amlz bench --backends cuda --workloads seed_nn (F = 4, 8,
-#      16) with each forced lane mapping AMLZ_CUDA_LANES=1..32 (clamped per F to the compiled pairs; the JSON's
+#      16) with each forced lane mapping --cuda-lanes 1..32 (clamped per F to the compiled pairs; the JSON's
 #      device string and plans.log say which ran)           -> OUT_DIR/bench_L<L>.jsonl           (60 s each)
 # Environment: AMLZ_GPU_CHECK_NO_SWEEP=1 skips step 6.
 set -u
@@ -101,7 +101,7 @@ if [ -x "$PARITY" ]; then
   fi
 
   # 3. Which (F, L, warps/SM, bytes/warp) the planner picks, for bench/RESULTS.md.
-  step "launch plans" 45 "$OUT/plans.log" env AMLZ_CUDA_VERBOSE=1 AMLZ_PARITY_QUICK=1 "$PARITY" \
+  step "launch plans" 45 "$OUT/plans.log" env AMLZ_PARITY_VERBOSE=1 AMLZ_PARITY_QUICK=1 "$PARITY" \
     --gtest_filter='BackendParity.HandWrittenAlgorithms:BackendParity.ProgramTooLargeForSharedMemory'
   grep "amlz cuda:" "$OUT/plans.log" | sort | uniq -c | sort -rn | head -20 || true
 
@@ -130,11 +130,11 @@ if [ -x "$AMLZ" ]; then
     for lanes in 1 2 4 8 16 32; do
       if [ $((SECONDS + 60)) -gt 480 ]; then
         echo "== lane sweep stopped at L=$lanes: ${SECONDS}s used"
-        record "amlz bench AMLZ_CUDA_LANES=$lanes" skip
+        record "amlz bench --cuda-lanes $lanes" skip
         continue
       fi
-      step "amlz bench AMLZ_CUDA_LANES=$lanes" 60 "$OUT/bench_L$lanes.log" env AMLZ_CUDA_LANES=$lanes \
-        "$AMLZ" bench --backends cuda --workloads seed_nn --out "$OUT/bench_L$lanes.jsonl"
+      step "amlz bench --cuda-lanes $lanes" 60 "$OUT/bench_L$lanes.log" \
+        "$AMLZ" bench --backends cuda --workloads seed_nn --cuda-lanes "$lanes" --out "$OUT/bench_L$lanes.jsonl"
     done
   fi
 fi
