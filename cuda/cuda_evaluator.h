@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The CUDA evaluator's factory, as seen by host code compiled with g++ (src/backend_registry.cpp). No CUDA headers
+// The CUDA evaluator's factory, as seen by host code compiled with g++ (src/eval/backend.cpp). No CUDA headers
 // here: everything CUDA stays behind these two functions.
 #pragma once
 #include <memory>
@@ -12,7 +12,7 @@ namespace amlz {
 struct CudaEvaluatorOptions {
   int device = 0;
   // Lanes of a warp that work on one task (a power of two 1..32): 1 = each lane runs its own task, 32 = the whole
-  // warp works on one task's vectors and matrices. 0 = automatic per feature size and batch (see launch.cu); a
+  // warp works on one task's vectors and matrices. 0 = automatic per feature size and batch (see host/launch.cu); a
   // fixed value lets the parity tests and benchmarks sweep every lane mapping. A value not compiled for a feature
   // size runs with the nearest compiled one (cuda/kernels/instantiations.cuh); programs too large for shared memory
   // at that L run on the global-memory path at L = F.

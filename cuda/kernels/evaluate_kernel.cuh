@@ -15,100 +15,112 @@
 #include <cstdint>
 
 #include "amlz/core/bytecode.h"
-#include "amlz/eval/evaluator.h"
-#include "amlz/core/hash.h"
 #include "amlz/core/op_semantics.h"
 #include "amlz/core/philox.h"
 #include "kernel_args.cuh"
 #include "kernels/instantiations.cuh"
-#include "warp_interpreter.cuh"
+#include "warp/interpreter.cuh"
+#include "warp/memory_layout.cuh"
+#include "warp/tile_schedule.cuh"
 
 namespace amlz::cuda {
 
-template <int F, int L>
-__device__ __forceinline__ Chunk<F / L> load_features(const float* row, int r) {
-  using G = Geometry<F, L>;
-  Chunk<G::kVE> x;
-  const float* p = row + r * G::kVE;
-#pragma unroll
-  for (int c = 0; c < G::kVE / G::kVC; ++c) {
-    const Chunk<G::kVC> part = load_chunk_ldg<G::kVC>(p + c * G::kVC);
-#pragma unroll
-    for (int k = 0; k < G::kVC; ++k) x.v[c * G::kVC + k] = part.v[k];
-  }
-  return x;
+// One tile's work item in a job, and the constants of its evaluation.
+struct TileItem {
+  bool has_item;           // tiles past the job's items idle (every store masked) but join the warp's collectives
+  uint32_t item_index;     // into KernelArgs::items
+  const DeviceTask* task;  // read through L1 when needed, not kept in registers
+  uint32_t task_index;     // Task::index: keys random ops
+  bool accuracy;
+};
+
+__device__ __forceinline__ TileItem tile_item(const KernelArgs& args, const WarpJob& job, int tile) {
+  TileItem t;
+  t.has_item = tile < static_cast<int>(job.n_items);
+  t.item_index = job.first_item + static_cast<uint32_t>(t.has_item ? tile : 0);
+  t.task = args.tasks + (t.has_item ? args.items[t.item_index].task : 0u);
+  t.task_index = t.has_item ? t.task->index : 0u;
+  t.accuracy = t.has_item && t.task->accuracy != 0;
+  return t;
 }
 
-// The schedule of one task (spec §4 and src/eval/cpu_interpreter.h execute_task), kept identical in every lane of its
-// tile so that no lane has to ask another. Kept small: it is live across the whole interpreter loop, and every
-// register here is one the interpreter cannot use. `best` doubles as the result: an early stop in epoch 0 scores 0,
-// and best is still 0 then (it only grows after a validation); later the result is best, as on the CPU.
-struct TileSchedule {
-  enum Phase : uint32_t { kTrain = 0, kValid = 1, kDone = 2 };
-  uint32_t phase = kDone;
-  uint32_t status = static_cast<uint32_t>(EvalStatus::Ok);
-  uint32_t epoch = 0;
-  uint32_t j = 0;          // example within the epoch
-  uint32_t n_epoch = 0;    // examples in this epoch
-  uint32_t step = 0;       // training steps started so far (TaskResult::train_steps); keys Predict/Learn draws
-  uint32_t remaining = 0;  // training steps left, counted down when an epoch ends (as the CPU does)
-  uint32_t vj = 0;         // validation example
-  uint32_t n_valid = 0;    // validation examples used per epoch
-  bool failed = false;     // this epoch's validation stopped on a bad error
-  double loss = 0.0;
-  double best = 0.0;
-  uint64_t hash = kHashStart;
+// Fresh zeroed memory (spec §1: everything starts at 0). The previous job may still be read by other lanes.
+template <int F, int L>
+__device__ __forceinline__ void zero_program_memory(float* mem, const ProgramDesc& d) {
+  const int lane = static_cast<int>(threadIdx.x & 31u);
+  __syncwarp(kFullMask);
+  const uint32_t words = warp_memory_words(F, L, d.n_scalars, d.n_vectors, d.n_matrices);
+  float4* m4 = reinterpret_cast<float4*>(mem);
+  for (uint32_t w = static_cast<uint32_t>(lane); w < words / 4; w += 32) m4[w] = make_float4(0.f, 0.f, 0.f, 0.f);
+  __syncwarp(kFullMask);
+}
 
-  __device__ __forceinline__ void start_epoch(uint32_t n_train) {
-    phase = kTrain;
-    j = 0;
-    n_epoch = min(n_train, remaining);
+// The example a Predict sees (training: the epoch's order; validation: in order) goes to v0 and its label is
+// returned; s0 reads 0 during Predict. Validation Predicts draw from their own random stream.
+template <int F, int L>
+__device__ __forceinline__ float load_example(const KernelArgs& args, const TileItem& t, const TileSchedule& ts,
+                                              const WarpInterpreter<F, L>& it, int r, bool training,
+                                              uint32_t& example, RandomStream& rc) {
+  const DeviceTask* task = t.task;
+  const float* xrow;
+  float y;
+  if (training) {
+    const uint32_t epoch = ts.epoch % task->n_epochs;  // as the CPU indexes epoch_order
+    example = epoch < task->identity_epochs ? ts.j
+                                            : __ldg(args.orders + task->order + epoch * task->n_train + ts.j);
+    xrow = args.data + task->train_x + example * F;
+    y = __ldg(args.data + task->train_y + example);
+  } else {
+    xrow = args.data + task->valid_x + ts.vj * F;
+    y = __ldg(args.data + task->valid_y + ts.vj);
+    rc.phase = kPhaseValid;
+    rc.step = ts.epoch * ts.n_valid + ts.vj;
   }
-  __device__ void end_validation(bool fingerprint, uint32_t n_valid_full, bool accuracy, uint32_t n_train) {
-    if (fingerprint && epoch == 0) hash = hash_combine(hash, n_valid);
-    if (!failed) {
-      // Divided by the task's FULL validation size even when fewer examples ran (spec §4).
-      const double mean = loss / static_cast<double>(n_valid_full);
-      const double f = accuracy ? 1.0 - mean : flip_and_squash(sqrt(mean));
-      best = best < f ? f : best;  // std::max(best, f): NaN keeps best
+  it.set_features(load_features<F, L>(xrow, r), true);
+  it.s(kLabelScalar) = 0.0f;
+  return y;
+}
+
+// After an active tile's Predict: the error decides whether Learn runs (training) or adds to the validation loss.
+// On classification tasks the training prediction is squashed and written back, so that Learn sees the
+// probability (spec §4).
+template <int F, int L>
+__device__ __forceinline__ bool after_predict(const KernelArgs& args, const TileItem& t, TileSchedule& ts,
+                                              const WarpInterpreter<F, L>& it, bool training, float y) {
+  const bool fingerprint = args.fingerprint != 0;
+  if (training) {
+    float s1 = it.s(kPredictionScalar);
+    if (t.accuracy) {
+      s1 = sigmoid(s1);
+      it.s(kPredictionScalar) = s1;
     }
-    ++epoch;
-    if (remaining > 0) start_epoch(n_train);
-    else phase = kDone;
+    return ts.after_training_predict(fabsf(y - s1), args.max_abs_error, fingerprint);
   }
-  __device__ void begin_validation(bool fingerprint, uint32_t n_valid_full, bool accuracy, uint32_t n_train) {
-    phase = kValid;
-    vj = 0;
-    loss = 0.0;
-    failed = false;
-    if (n_valid == 0) end_validation(fingerprint, n_valid_full, accuracy, n_train);
-  }
-};
+  const float s1 = it.s(kPredictionScalar);
+  const float e = t.accuracy ? accuracy_error(y, s1) : y - s1;
+  ts.after_validation_predict(e, args.max_abs_error, fingerprint, t.task, t.accuracy);
+  return false;
+}
+
+// Before Learn: the label goes to s0, and the features back to v0 if Predict may have overwritten them.
+template <int F, int L>
+__device__ __forceinline__ void prepare_learn(const KernelArgs& args, const TileItem& t, const ProgramDesc& d,
+                                              const WarpInterpreter<F, L>& it, int r, uint32_t example, float y) {
+  if (d.flags & kPredictWritesV0)
+    it.set_features(load_features<F, L>(args.data + t.task->train_x + example * F, r), true);
+  it.s(kLabelScalar) = y;
+}
 
 template <int F, int L>
 __device__ __forceinline__ void run_job(const KernelArgs& args, const WarpJob job, float* mem) {
   const int lane = static_cast<int>(threadIdx.x & 31u);
-  const int tile = lane / L;
   const int r = lane % L;
+  const TileItem t = tile_item(args, job, lane / L);
   const ProgramDesc d = args.programs[job.program];
-  const bool has_item = tile < static_cast<int>(job.n_items);
-  const uint32_t item_index = job.first_item + static_cast<uint32_t>(has_item ? tile : 0);
   const bool fingerprint = args.fingerprint != 0;
   const uint32_t seed = fingerprint ? args.fingerprint_seed : d.eval_seed;
-  // The task record stays in global memory (L1-resident): its fields are read once per round, not kept in registers.
-  const DeviceTask* task = args.tasks + (has_item ? args.items[item_index].task : 0u);
-  const uint32_t task_index = has_item ? task->index : 0u;
-  const bool accuracy = has_item && task->accuracy != 0;
 
-  // Fresh zeroed memory (spec §1: everything starts at 0). The previous job may still be read by other lanes.
-  __syncwarp(kFullMask);
-  {
-    const uint32_t words = warp_memory_words(F, L, d.n_scalars, d.n_vectors, d.n_matrices);
-    float4* m4 = reinterpret_cast<float4*>(mem);
-    for (uint32_t w = static_cast<uint32_t>(lane); w < words / 4; w += 32) m4[w] = make_float4(0.f, 0.f, 0.f, 0.f);
-  }
-  __syncwarp(kFullMask);
-
+  zero_program_memory<F, L>(mem, d);
   const WarpInterpreter<F, L> it(mem, d.n_scalars, d.n_vectors, d.n_matrices);
   const uint4* code = reinterpret_cast<const uint4*>(args.code + d.code_offset);
 
@@ -122,124 +134,46 @@ __device__ __forceinline__ void run_job(const KernelArgs& args, const WarpJob jo
   uint32_t example = 0;    // this round's example (training: index into the task's train set)
   float y = 0.0f;          // its label
   for (;;) {
+    // -- what this pass runs
     uint32_t first = 0, n = d.n_setup;
-    bool act = has_item;
-    RandomStream rc{seed, task_index, kPhaseSetup, 0};
+    bool act = t.has_item;
+    RandomStream rc{seed, t.task_index, kPhaseSetup, 0};
     if (stage == kPredict) {
       if (!__any_sync(kFullMask, ts.phase != TileSchedule::kDone)) break;
       act = ts.phase != TileSchedule::kDone;
       training = ts.phase == TileSchedule::kTrain;
       rc.phase = kPhaseTrain;
       rc.step = ts.step;
-      if (act) {
-        const float* xrow;
-        if (training) {
-          const uint32_t epoch = ts.epoch % task->n_epochs;  // as the CPU indexes epoch_order
-          example = epoch < task->identity_epochs
-                        ? ts.j
-                        : __ldg(args.orders + task->order + epoch * task->n_train + ts.j);
-          xrow = args.data + task->train_x + example * F;
-          y = __ldg(args.data + task->train_y + example);
-        } else {
-          xrow = args.data + task->valid_x + ts.vj * F;
-          y = __ldg(args.data + task->valid_y + ts.vj);
-          rc.phase = kPhaseValid;
-          rc.step = ts.epoch * ts.n_valid + ts.vj;
-        }
-        it.set_features(load_features<F, L>(xrow, r), true);
-        it.s(kLabelScalar) = 0.0f;
-      }
+      if (act) y = load_example<F, L>(args, t, ts, it, r, training, example, rc);
       first = d.n_setup;
       n = d.n_predict;
     } else if (stage == kLearn) {
       act = learn_now;
       rc.phase = kPhaseTrain;
       rc.step = ts.step - 1;  // the step this Learn completes: counted when its Predict ran
-      if (learn_now) {
-        if (d.flags & kPredictWritesV0)
-          it.set_features(load_features<F, L>(args.data + task->train_x + example * F, r), true);
-        it.s(kLabelScalar) = y;
-      }
+      if (learn_now) prepare_learn<F, L>(args, t, d, it, r, example, y);
       first = static_cast<uint32_t>(d.n_setup) + d.n_predict;
       n = d.n_learn;
     }
+
     __syncwarp(kFullMask);
     it.run(code + first, static_cast<int>(n), act, rc);
 
+    // -- what it leads to
     if (stage == kSetup) {
-      if (has_item) {
-        const DeviceItem item = args.items[item_index];
-        if (item.train_steps == 0) {
-          ts.status = static_cast<uint32_t>(EvalStatus::OverBudget);
-        } else {
-          const uint32_t n_train = task->n_train;
-          ts.n_valid = min(item.valid_steps, task->n_valid);
-          ts.remaining = min(item.train_steps, n_train * task->n_epochs);
-          if (ts.remaining > 0) ts.start_epoch(n_train);
-        }
-      }
+      if (t.has_item) ts.start(args.items[t.item_index], t.task);
       stage = kPredict;
     } else if (stage == kPredict) {
-      learn_now = false;
-      if (act) {
-        const float max_err = args.max_abs_error;
-        if (training) {
-          float s1 = it.s(kPredictionScalar);
-          if (accuracy) {
-            s1 = sigmoid(s1);  // written back: Learn sees the probability (spec §4)
-            it.s(kPredictionScalar) = s1;
-          }
-          const float err = fabsf(y - s1);
-          ++ts.step;
-          if (fingerprint && ts.epoch == 0) ts.hash = hash_combine(ts.hash, float_hash_bits(err));
-          if (error_is_bad(err, max_err)) {
-            ts.status = static_cast<uint32_t>(err != err ? EvalStatus::NonFinite : EvalStatus::Diverged);
-            if (fingerprint) ts.hash = hash_combine(hash_combine(ts.hash, ts.step), 0);
-            ts.phase = TileSchedule::kDone;
-          } else {
-            learn_now = true;
-          }
-        } else {
-          const float s1 = it.s(kPredictionScalar);
-          const float e = accuracy ? accuracy_error(y, s1) : y - s1;
-          const float ae = fabsf(e);
-          if (fingerprint && ts.epoch == 0) ts.hash = hash_combine(ts.hash, float_hash_bits(ae));
-          bool done = false;
-          if (error_is_bad(ae, max_err)) {
-            // As the CPU reference: the status is kept, this epoch scores nothing, training goes on.
-            if (ts.status == static_cast<uint32_t>(EvalStatus::Ok))
-              ts.status = static_cast<uint32_t>(ae != ae ? EvalStatus::NonFinite : EvalStatus::Diverged);
-            ts.failed = true;
-            done = true;
-          } else {
-            const double de = static_cast<double>(e);
-            ts.loss = __dadd_rn(ts.loss, __dmul_rn(de, de));
-            done = ++ts.vj == ts.n_valid;
-          }
-          if (done) ts.end_validation(fingerprint, task->n_valid, accuracy, task->n_train);
-        }
-      }
+      learn_now = act && after_predict<F, L>(args, t, ts, it, training, y);
       stage = __any_sync(kFullMask, learn_now) ? kLearn : kPredict;
     } else {
-      if (learn_now && ++ts.j == ts.n_epoch) {
-        ts.remaining -= ts.n_epoch;
-        if (fingerprint && ts.epoch == 0) ts.hash = hash_combine(ts.hash, ts.n_epoch);
-        ts.begin_validation(fingerprint, task->n_valid, accuracy, task->n_train);
-      }
+      if (learn_now) ts.after_learn(fingerprint, t.task, t.accuracy);
       learn_now = false;
       stage = kPredict;
     }
   }
 
-  if (has_item && r == 0) {
-    DeviceResult res;
-    res.fitness = ts.best;
-    // A budget rejection returns the CPU's default TaskResult: fingerprint 0.
-    res.fingerprint = ts.status == static_cast<uint32_t>(EvalStatus::OverBudget) ? 0 : ts.hash;
-    res.train_steps = ts.step;
-    res.status = ts.status;
-    args.results[args.items[item_index].slot] = res;
-  }
+  if (t.has_item && r == 0) args.results[args.items[t.item_index].slot] = ts.result();
 }
 
 template <int F, int L, bool kGlobalMemory>
@@ -263,7 +197,7 @@ __global__ void __launch_bounds__(32 * kMaxWarpsPerBlock, kMinBlocksPerSm) evalu
   }
 }
 
-// The kernel compiled for (F, lanes), or nullptr: the body of each per-F file's evaluate_kernel_f<F>(). The
+// The kernel compiled for (F, lanes), or nullptr: the body of each per-F file's compiled_kernel_for<F>(). The
 // shared-memory kernels exist for the lane counts Ls (instantiations.cuh), the global-memory one for one L per F.
 template <int F, int... Ls>
 const void* compiled_kernel(int lanes, bool global_memory) {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The (F, L) pairs compiled: F features, L lanes per task. ONE list, read by the per-F instantiation files
-// (kernels/evaluate_f*.cu) and by the planner (launch.cu). Every pair costs compile time (about one interpreter's
-// worth of device code each), so the list holds what is worth measuring: L <= F always (with L > F lanes would idle
-// on every vector op), small L where a task's memory is small, large L where it is big (F = 16, 32 with matrices).
-// To measure another pair, add it here; nothing else changes.
+// (kernels/evaluate_f*.cu) and by the kernel registry (host/kernel_registry.cu). Every pair costs compile time
+// (about one interpreter's worth of device code each), so the list holds what is worth measuring: L <= F always
+// (with L > F lanes would idle on every vector op), small L where a task's memory is small, large L where it is big
+// (F = 16, 32 with matrices). To measure another pair, add it here; nothing else changes.
 #pragma once
 
 #define AMLZ_CUDA_PAIRS_F2(X) X(2, 1) X(2, 2)

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // RAII owners of device memory and pinned host memory, sized in elements. They grow and never shrink, so an
-// evaluator that sees batches of similar size allocates once. Private to cuda/.
+// evaluator that sees batches of similar size allocates once. Host code only; private to cuda/.
 #pragma once
 #include <cuda_runtime.h>
 
 #include <cstddef>
 #include <utility>
 
-#include "cuda_check.cuh"
+#include "host/cuda_check.cuh"
 
 namespace amlz::cuda {
 
@@ -26,7 +26,6 @@ template <class T, class Memory>
 class Buffer {
  public:
   Buffer() = default;
-  explicit Buffer(size_t n) { resize(n); }
   ~Buffer() { release(); }
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
@@ -40,8 +39,9 @@ class Buffer {
     return *this;
   }
 
-  // Ensures room for n elements. The old contents are NOT kept (callers re-upload after growing).
-  void reserve(size_t n) {
+  // Ensures room for n elements. Growing frees the old memory first and does NOT keep its contents: callers fill
+  // the buffer after every call.
+  void reserve_discarding(size_t n) {
     if (n <= size_) return;
     release();
     void* p = nullptr;
@@ -49,11 +49,8 @@ class Buffer {
     ptr_ = static_cast<T*>(p);
     size_ = n;
   }
-  void resize(size_t n) { reserve(n); }
 
   T* data() const { return ptr_; }
-  size_t size() const { return size_; }
-  size_t bytes() const { return size_ * sizeof(T); }
 
  private:
   void release() noexcept {

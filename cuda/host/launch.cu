@@ -1,43 +1,36 @@
 // SPDX-License-Identifier: Apache-2.0
-// Runtime F -> compiled (F, L) kernel, the choice of L, the launch shape, and the one launch-error check.
-#include "launch.cuh"
+// The planner (the choice of L and of the launch shape), the launch and its one error check.
+#include "host/launch.cuh"
 
 #include <algorithm>
+#include <cstdio>
 #include <string>
 
 #include "amlz/error.h"
-#include "cuda_check.cuh"
-#include "kernels/instantiations.cuh"
+#include "host/cuda_check.cuh"
+#include "host/kernel_registry.cuh"
 
 namespace amlz::cuda {
 
 // ---- Choosing L (lanes per task) ---------------------------------------------------------------------------------
 // The interpreter is bound by shared-memory wavefronts (one 128-byte wavefront per SM per clock) and by the
-// per-instruction overhead (fetch, decode, dispatch: ~20 issue slots per warp, whatever L is). Per task-step, with
-// L lanes per task, a program touching m matrix words, v vector words and s scalars per step costs roughly
-//     (L/32) * [ m*F*F/L + v*F/L  (elementwise: full 128-byte wavefronts for any L <= F)
+// per-instruction overhead (fetch, decode, dispatch: a fixed number of issue slots per warp, whatever L is). Per
+// task-step, with L lanes per task, a program touching m matrix words, v vector words and s scalars per step costs
+// roughly
+//     (L/32) * [ m*F*F/L + v*F/L   (elementwise: full 128-byte wavefronts for any L <= F)
 //              + x*F               (ops reading other lanes' vectors: M*v, outer; broadcast, only 32/L words used)
-//              + s + n_instr*20/4 ] (scalars and dispatch, paid once per warp for 32/L tasks)
+//              + s + n_instr*c ]   (scalars and dispatch, paid once per warp for 32/L tasks)
 // so the elementwise part does not depend on L, the broadcast part grows with L, and the dispatch part is divided
 // by the tasks per warp. Fewer lanes per task is therefore never slower per task-step AS LONG AS the warps fill:
 //  (a) tiles: a warp holds 32/L tasks of ONE program; if the program has fewer work items the rest idle. So L is
 //      raised until 32/L <= the median items per program, rounded up to a power of two.
 //  (b) occupancy: a warp's shared memory is 32/L times a task's memory; with too few warps per SM nothing hides
-//      the ~30-cycle shared/L1 latency. So L is raised until kMinWarpsPerSm warps fit (or the registers allow).
-// Seed 2-layer NN program (5 scalars, 9 vectors, 2 matrices after compaction), 32 tasks per program, 80-register
-// kernels (24 warps/SM at most), 228 KB shared memory per SM:
-//   F =  2, 4: L = 1  (F=4: 9.7 KB/warp, 22 warps/SM)
-//   F =  8:    L = 2  (L = 1 needs 26.6 KB/warp: 8 warps/SM; L = 2: 13.8 KB, 16 warps)
-//   F = 16:    L = 8  (L = 4: 22 KB, 10 warps; L = 8: 11.3 KB, 16 warps)
-//   F = 32:    L = 32 (L = 16: 19.5 KB, 11 warps; L = 32: 10 KB, 21 warps)
-// The naive lanes-over-tasks baseline collapsed at F = 16 for exactly reason (b). Both knobs (kMinWarpsPerSm and
-// the compiled pairs in kernels/instantiations.cuh) are meant to be re-tuned from bench/RESULTS.md; AMLZ_CUDA_LANES
-// forces one L for measuring.
-//
-// A bound worth knowing when reading the measurements: a task-step of the NN program at F = 4 moves ~250 shared
-// wavefronts per warp (32 tasks), i.e. at most ~3.2e10 task-steps/s on 132 SMs at 1.9 GHz whatever the lane
-// mapping, because all program memory lives in shared memory. Going past it needs fewer bytes per step (a register
-// cache of the last written vector, fused outer-product-accumulate), not another mapping.
+//      the shared/L1 latency. So L is raised until kMinWarpsPerSm warps fit (or the registers allow).
+// What this rule picks for the seed programs at each F, the per-warp memory and occupancy behind it, and the
+// throughput bound that all-shared-memory program memory implies, are estimates in bench/RESULTS.md ("CUDA design
+// figures"); both knobs (kMinWarpsPerSm and the compiled pairs in kernels/instantiations.cuh) are meant to be
+// re-tuned from measurements there. CudaEvaluatorOptions::lanes_per_task (amlz bench --cuda-lanes) forces one L
+// for measuring.
 namespace {
 
 constexpr int kMinWarpsPerSm = 16;
@@ -86,33 +79,6 @@ Shape best_shape(const void* kernel, size_t bytes_per_warp, const DeviceLimits& 
 }
 
 }  // namespace
-
-const void* find_kernel(int features, int lanes, bool global_memory) {
-  switch (features) {
-    case 2: return evaluate_kernel_f2(lanes, global_memory);
-    case 4: return evaluate_kernel_f4(lanes, global_memory);
-    case 8: return evaluate_kernel_f8(lanes, global_memory);
-    case 16: return evaluate_kernel_f16(lanes, global_memory);
-    case 32: return evaluate_kernel_f32(lanes, global_memory);
-    default: return nullptr;
-  }
-}
-
-std::vector<int> compiled_lanes(int features) {
-  std::vector<int> out;
-#define AMLZ_X(f, l) \
-  if (features == (f)) out.push_back(l);
-  AMLZ_CUDA_PAIRS_F2(AMLZ_X)
-  AMLZ_CUDA_PAIRS_F4(AMLZ_X)
-  AMLZ_CUDA_PAIRS_F8(AMLZ_X)
-  AMLZ_CUDA_PAIRS_F16(AMLZ_X)
-  AMLZ_CUDA_PAIRS_F32(AMLZ_X)
-#undef AMLZ_X
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-int global_memory_lanes(int features) { return AMLZ_CUDA_GLOBAL_LANES(features); }
 
 uint32_t MemoryNeed::words_per_warp(int features, int lanes) const {
   uint32_t words = 0;
@@ -220,6 +186,14 @@ void launch_evaluate(const LaunchPlan& plan, const KernelArgs& args, cudaStream_
   const cudaError_t finished = cudaStreamSynchronize(stream);
   if (finished != cudaSuccess) throw_cuda_error(finished, (name + " (synchronised)").c_str(), __FILE__, __LINE__);
 #endif
+}
+
+void print_plan(const LaunchPlan& p, size_t n_jobs) {
+  std::fprintf(stderr,
+               "amlz cuda: F=%d L=%d %s, %zu jobs, %d blocks x %d warps, %d warps/SM, %u floats/warp, %zu B shared "
+               "per block, carve-out %d%% [%s]\n",
+               p.features, p.lanes, p.global_memory ? "global memory" : "shared memory", n_jobs, p.blocks,
+               p.warps_per_block, p.warps_per_sm, p.words_per_warp, p.smem_bytes, p.carveout_percent, p.why.c_str());
 }
 
 }  // namespace amlz::cuda

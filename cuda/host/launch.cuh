@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// Between the evaluator (host bookkeeping) and the kernels: which (F, L) kernels exist, how to choose L and the
-// launch shape for a group of work items, and the launch itself. Private to cuda/.
+// Launching the evaluation kernel for one feature size: the choice of L (lanes per task) and of the launch shape
+// from the device's limits and the launch's programs (the planner), and the launch itself. Host code only; private
+// to cuda/.
 #pragma once
 #include <cuda_runtime.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -11,17 +13,6 @@
 #include "kernel_args.cuh"
 
 namespace amlz::cuda {
-
-// Kernel entry points by (lanes, path); nullptr when that pair is not compiled (kernels/instantiations.cuh).
-const void* evaluate_kernel_f2(int lanes, bool global_memory);
-const void* evaluate_kernel_f4(int lanes, bool global_memory);
-const void* evaluate_kernel_f8(int lanes, bool global_memory);
-const void* evaluate_kernel_f16(int lanes, bool global_memory);
-const void* evaluate_kernel_f32(int lanes, bool global_memory);
-
-const void* find_kernel(int features, int lanes, bool global_memory);
-std::vector<int> compiled_lanes(int features);  // ascending
-int global_memory_lanes(int features);
 
 // What the device offers (read once per evaluator).
 struct DeviceLimits {
@@ -51,7 +42,7 @@ struct LaunchPlan {
   size_t smem_bytes = 0;      // dynamic shared memory per block
   size_t global_words = 0;    // global program memory of the whole launch (global path)
   int carveout_percent = 100; // shared memory asked of the unified L1/shared array (the rest is L1)
-  std::string why;            // how L was chosen, for AMLZ_CUDA_VERBOSE
+  std::string why;            // how L was chosen, printed with CudaEvaluatorOptions::verbose
 };
 
 // Chooses L (unless requested_lanes > 0), the path and the launch shape for n_jobs warp jobs, given how many
@@ -64,5 +55,8 @@ void finish_plan(LaunchPlan& plan, const DeviceLimits& dev, size_t n_jobs);
 
 // Launches one evaluation kernel. The only place that checks for launch errors.
 void launch_evaluate(const LaunchPlan& plan, const KernelArgs& args, cudaStream_t stream);
+
+// One line on stderr: the plan, for CudaEvaluatorOptions::verbose.
+void print_plan(const LaunchPlan& plan, size_t n_jobs);
 
 }  // namespace amlz::cuda

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // CUDA error checks: AMLZ_CUDA_CHECK throws amlz::CudaError naming the call, file and line; the NOTHROW variant is
-// for destructors (it prints and carries on). Private to cuda/.
+// for destructors (it prints and carries on). Host code only; private to cuda/.
 #pragma once
 #include <cuda_runtime.h>
 

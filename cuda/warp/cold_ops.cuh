@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: Apache-2.0
+// The rare, register-hungry ops, run out of line: scalar transcendentals, random draws and fills, st.dev., and the
+// calls into transpose, matmul and column norm. Compiled once per translation unit and called, not inlined, they hold
+// the heaviest code (Payne-Hanek trig reduction, double-precision log/cos of Box-Muller, Philox), which would
+// otherwise set the register allocation and instruction-cache footprint of the whole interpreter. Private to cuda/.
+#pragma once
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "amlz/core/philox.h"
+#include "warp/cross_lane_ops.cuh"
+#include "warp/memory_layout.cuh"
+
+namespace amlz::cuda {
+
+// The ops that run out of line come in two lists: the scalar transcendentals (computed by transcendental()) and
+// the rest (run by ColdOps::run()). Each list makes both an enum, whose values are the opcodes, and the dispatch's
+// case labels for those ops (warp/interpreter.cuh). The out-of-line switches list every enumerator with no
+// default, so -Wswitch reports an op routed here without an implementation, as the dispatch's own switch reports
+// an op with no case at all. One call site per list keeps the interpreter's register allocation as it was with
+// one call (a call per op multiplies the reloads around calls).
+#define AMLZ_CUDA_TRANSCENDENTAL_OPS(X) \
+  X(ScalarSin) X(ScalarCos) X(ScalarTan) X(ScalarArcSin) X(ScalarArcCos) X(ScalarArcTan) X(ScalarExp) X(ScalarLog)
+#define AMLZ_CUDA_COLD_OPS(X)                                                                               \
+  X(MatrixTranspose) X(MatrixMatrixProduct) X(MatrixColumnNorm) X(VectorStDev) X(MatrixStDev) X(MatrixRowStDev) \
+  X(VectorUniformSet) X(VectorGaussianSet) X(MatrixUniformSet) X(MatrixGaussianSet)
+
+#define AMLZ_CUDA_OPCODE_ENUMERATOR(op) op = static_cast<uint32_t>(Op::op),
+enum class Transcendental : uint32_t { AMLZ_CUDA_TRANSCENDENTAL_OPS(AMLZ_CUDA_OPCODE_ENUMERATOR) };
+enum class ColdOp : uint32_t { AMLZ_CUDA_COLD_OPS(AMLZ_CUDA_OPCODE_ENUMERATOR) };
+#undef AMLZ_CUDA_OPCODE_ENUMERATOR
+
+// CUDA's full-precision versions (<= 2 ulp, not the intrinsics).
+static __device__ __noinline__ float transcendental(Transcendental op, float x) {
+  switch (op) {
+    case Transcendental::ScalarSin: return sinf(x);
+    case Transcendental::ScalarCos: return cosf(x);
+    case Transcendental::ScalarTan: return tanf(x);
+    case Transcendental::ScalarArcSin: return asinf(x);
+    case Transcendental::ScalarArcCos: return acosf(x);
+    case Transcendental::ScalarArcTan: return atanf(x);
+    case Transcendental::ScalarExp: return expf(x);
+    case Transcendental::ScalarLog: return logf(x);
+  }
+  return __int_as_float(0x7fffffff);  // not reached: the switch covers every Transcendental
+}
+
+// One element of a random op (core/philox.h), exactly as the CPU draws it: the double result rounded to float.
+static __device__ __noinline__ float random_value(RandomStream rc, uint32_t key, uint32_t element, bool is_gaussian,
+                                                  float d0, float d1) {
+  const Philox4 r = random_op_draw(rc, key, element);
+  const double x = is_gaussian ? gaussian(static_cast<double>(d0), static_cast<double>(d1), r.v[0], r.v[1])
+                               : uniform_open(static_cast<double>(d0), static_cast<double>(d1), r.v[0]);
+  return static_cast<float>(x);
+}
+
+template <int F, int L>
+struct ColdOps {
+  using G = Geometry<F, L>;
+  using Mem = WarpMemory<F, L>;
+  static constexpr int kVE = G::kVE, kME = G::kME, kVC = G::kVC, kMC = G::kMC, kRC = G::kRC;
+  static constexpr int kVChunks = G::kVChunks, kMChunks = G::kMChunks, kRowChunks = G::kRowChunks;
+
+  // The memory view (a few pointers) travels by value.
+  __device__ __noinline__ static void run(const Mem m, ColdOp op, int o, int a, int b, bool act, RandomStream rc,
+                                          uint32_t key, float d0, float d1) {
+    using X = CrossLaneOps<F, L>;
+    switch (op) {
+      case ColdOp::MatrixTranspose: X::transpose(m, o, a, act); break;
+      case ColdOp::MatrixMatrixProduct: X::matmul(m, o, a, b, act); break;
+      case ColdOp::MatrixColumnNorm: X::column_norm(m, o, a, act); break;
+      case ColdOp::VectorStDev:
+      case ColdOp::MatrixStDev:
+      case ColdOp::MatrixRowStDev: stdev(m, op, o, a, act); break;
+      case ColdOp::VectorUniformSet:
+      case ColdOp::VectorGaussianSet:
+      case ColdOp::MatrixUniformSet:
+      case ColdOp::MatrixGaussianSet: random_fill(m, op, o, act, rc, key, d0, d1); break;
+    }
+  }
+
+  // ---- st.dev. -------------------------------------------------------------------------------------------------
+  // Population st.dev. as the CPU reference: sqrt(E[x^2] - E[x]^2), no clamp and no FMA contraction, summing in
+  // index order (bit-identical to the CPU's loop when one lane holds all elements: it decides NaN vs 0 for
+  // constant inputs, which changes the status).
+  __device__ __forceinline__ static float stdev_from(float sum, float sq, float count) {
+    const float mean = __fdiv_rn(sum, count);
+    return sqrtf(__fsub_rn(__fdiv_rn(sq, count), __fmul_rn(mean, mean)));
+  }
+  template <int P, int C>
+  __device__ __forceinline__ static void sum_and_squares(const float* p, float& sum, float& sq) {
+    [[maybe_unused]] constexpr int kUnroll = P / C < 4 ? P / C : 4;  // read by #pragma unroll only
+#pragma unroll kUnroll
+    for (int c = 0; c < P / C; ++c) {
+      const Chunk<C> x = load_chunk<C>(p + c * 32 * C);
+#pragma unroll
+      for (int k = 0; k < C; ++k) {
+        sum = __fadd_rn(sum, x.v[k]);
+        sq = __fadd_rn(sq, __fmul_rn(x.v[k], x.v[k]));
+      }
+    }
+  }
+  // The three st.dev. ops share one inlined body in run(), as the two kinds of random fill do below (separate
+  // copies measurably changed the kernels' register allocation). The shuffles of tile_sum run in every lane,
+  // active or not: they are warp-wide collectives.
+  __device__ __forceinline__ static void stdev(const Mem& m, ColdOp op, int o, int a, bool act) {
+    float sum = 0.0f, sq = 0.0f;
+    if (op == ColdOp::VectorStDev) {
+      sum_and_squares<kVE, kVC>(m.vown(a), sum, sq);
+      const float y = stdev_from(tile_sum<L>(sum), tile_sum<L>(sq), static_cast<float>(F));
+      if (act) m.s(o) = y;
+    } else if (op == ColdOp::MatrixStDev) {
+      sum_and_squares<kME, kMC>(m.mown(a), sum, sq);
+      const float y = stdev_from(tile_sum<L>(sum), tile_sum<L>(sq), static_cast<float>(F * F));
+      if (act) m.s(o) = y;
+    } else {  // MatrixRowStDev: each own row's sum and sum of squares, in column order
+      const float* pa = m.mown(a);
+      float* po = m.vown(o);
+#pragma unroll 1
+      for (int pc = 0; pc < kVChunks; ++pc) {
+        Chunk<kVC> out;
+#pragma unroll
+        for (int k = 0; k < kVC; ++k) {
+          float rs = 0.0f, rq = 0.0f;
+#pragma unroll
+          for (int jc = 0; jc < kRowChunks; ++jc) {
+            const Chunk<kRC> mc = load_chunk<kRC>(pa + Mem::row_chunk(pc * kVC + k, jc));
+#pragma unroll
+            for (int t = 0; t < kRC; ++t) {
+              rs = __fadd_rn(rs, mc.v[t]);
+              rq = __fadd_rn(rq, __fmul_rn(mc.v[t], mc.v[t]));
+            }
+          }
+          out.v[k] = stdev_from(rs, rq, static_cast<float>(F));
+        }
+        if (act) store_chunk<kVC>(po + pc * 32 * kVC, out);
+      }
+    }
+  }
+
+  // ---- uniform / Gaussian fills: element e of a vector, row-major index i*F+j of a matrix, as the CPU keys them --
+  __device__ __forceinline__ static void random_fill(const Mem& m, ColdOp op, int o, bool act, const RandomStream& rc,
+                                                     uint32_t key, float d0, float d1) {
+    const bool gauss = op == ColdOp::VectorGaussianSet || op == ColdOp::MatrixGaussianSet;
+    if (op == ColdOp::VectorUniformSet || op == ColdOp::VectorGaussianSet) {
+      float* po = m.vown(o);
+#pragma unroll 1
+      for (int p = 0; p < kVChunks; ++p) {
+        Chunk<kVC> x;
+#pragma unroll
+        for (int k = 0; k < kVC; ++k)
+          x.v[k] = random_value(rc, key, static_cast<uint32_t>(m.rank() * kVE + p * kVC + k), gauss, d0, d1);
+        if (act) store_chunk<kVC>(po + p * 32 * kVC, x);
+      }
+    } else {
+      float* po = m.mown(o);
+#pragma unroll 1
+      for (int p = 0; p < kMChunks; ++p) {
+        Chunk<kMC> x;
+#pragma unroll
+        for (int k = 0; k < kMC; ++k)
+          x.v[k] = random_value(rc, key, static_cast<uint32_t>(m.rank() * kME + p * kMC + k), gauss, d0, d1);
+        if (act) store_chunk<kMC>(po + p * 32 * kMC, x);
+      }
+    }
+  }
+};
+
+}  // namespace amlz::cuda

@@ -1,3 +1,0 @@
-// SPDX-License-Identifier: Apache-2.0
-// cuda/kernels/evaluate_f2.cu compiled by the host compiler against the emulated runtime.
-#include "kernels/evaluate_f2.cu"
