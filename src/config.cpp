@@ -2,19 +2,51 @@
 // Validation of a whole Config: every value and the combinations between them, with the key named in the error.
 #include "amlz/config.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
+#include <unistd.h>
+#include <utility>
 
 #include "amlz/error.h"
 
 namespace amlz {
 namespace {
 
-[[noreturn]] void fail(const std::string& key, const std::string& what) { throw ConfigError(key + ": " + what); }
+[[noreturn]] void fail(const std::string& key, const std::string& what) { throw ConfigError(key, what); }
 
 void check_range(const std::string& key, double v, double lo, double hi) {
   if (!(v >= lo && v <= hi))
-    fail(key, "must lie in [" + std::to_string(lo) + ", " + std::to_string(hi) + "] (got " + std::to_string(v) + ")");
+    fail(key, "must lie in [" + format_number(lo) + ", " + format_number(hi) + "] (got " + format_number(v) + ")");
+}
+
+// The bounds of limits:: for one task section (the section's own checks are validate(TaskSpec)).
+void check_task_limits(const TaskSpec& s, const std::string& section) {
+  check_range(section + ".num_tasks", s.num_tasks, 1, limits::kTasks);
+  check_range(section + ".num_epochs", s.num_epochs, 1, limits::kEpochs);
+  if (s.type == TaskType::UnitFixed) return;  // sizes come from the explicit examples
+  check_range(section + ".num_train", s.num_train, 1, limits::kExamples);
+  check_range(section + ".num_valid", s.num_valid, 1, limits::kExamples);
+  const double steps = static_cast<double>(s.num_train) * s.num_epochs;
+  if (steps > static_cast<double>(limits::kTrainStepsPerTask))
+    fail(section + ".num_epochs", "num_train x num_epochs = " + format_number(steps) +
+                                      " training steps per task; at most " +
+                                      format_number(static_cast<double>(limits::kTrainStepsPerTask)));
+}
+
+double task_set_bytes(const TaskSpec& s) {
+  const bool fixed = s.type == TaskType::UnitFixed;
+  const double train = fixed ? static_cast<double>(s.train_labels.size()) : s.num_train;
+  const double valid = fixed ? static_cast<double>(s.valid_labels.size()) : s.num_valid;
+  // Features and labels of every example, and the epoch orders (one index per training step), in 4-byte words.
+  return static_cast<double>(s.num_tasks) * 4.0 * ((train + valid) * (s.features + 1) + train * s.num_epochs);
+}
+
+std::string gib(double bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / (1024.0 * 1024.0 * 1024.0));
+  return buf;
 }
 
 const char* section_key(Component c) {
@@ -41,9 +73,10 @@ void validate_algorithm(const Config& c) {
                                   std::to_string(c.memory.scalars) + " scalars, " + std::to_string(c.memory.vectors) +
                                   " vectors, " + std::to_string(c.memory.matrices) + " matrices)");
     const int init = size_of(a.init_sizes, comp), lo = size_of(a.min_sizes, comp), hi = size_of(a.max_sizes, comp);
-    if (init < 0 || init >= static_cast<int>(kMaxComponentSize)) fail(prefix + "_size", "out of range");
-    if (lo < 0) fail(prefix + "_min_size", "must not be negative");
-    if (hi < 0) fail(prefix + "_max_size", "must not be negative (0 = unbounded)");
+    const int most = static_cast<int>(kMaxComponentSize) - 1;
+    check_range(prefix + "_size", init, 0, most);
+    check_range(prefix + "_min_size", lo, 0, most);
+    check_range(prefix + "_max_size", hi, 0, most);
     if (hi > 0 && lo > hi) fail(prefix + "_min_size", "is larger than " + prefix + "_max_size");
     if (a.initial == InitialAlgorithm::Random && init > 0 && ops.empty())
       fail(prefix + "_ops",
@@ -63,16 +96,56 @@ void validate_fec(const Config& c) {
   if (f.num_valid <= 0) fail("fec.num_valid", "must be positive");
   if (f.num_train > 100 || f.num_valid > 100)
     fail("fec.num_train", "FEC records at most 100 train and 100 valid errors");
-  if (f.cache_size <= 1) fail("fec.cache_size", "must be greater than 1");
+  check_range("fec.cache_size", f.cache_size, 2, limits::kFecCache);
   if (f.forget_every == 1 || f.forget_every < 0) fail("fec.forget_every", "must be 0 (never) or greater than 1");
   const TaskSpec& s = c.search_tasks;
   if (s.type != TaskType::UnitFixed) {
-    if (f.num_train > s.num_train * s.num_epochs)
-      fail("fec.num_train",
-           "exceeds the search tasks' training examples (" + std::to_string(s.num_train * s.num_epochs) + ")");
+    if (f.num_train > static_cast<int64_t>(s.num_train) * s.num_epochs)
+      fail("fec.num_train", "exceeds the search tasks' training examples (" +
+                                format_number(static_cast<double>(s.num_train) * s.num_epochs) + ")");
     if (f.num_valid > s.num_valid)
       fail("fec.num_valid", "exceeds the search tasks' validation examples (" + std::to_string(s.num_valid) + ")");
   }
+}
+
+void validate_search(const Config& c) {
+  check_range("max_seconds", c.max_seconds, 0, limits::kSeconds);
+  validate_algorithm(c);
+  const EvolutionConfig& e = c.evolution;
+  check_range("evolution.population_size", e.population_size, 1, limits::kPopulation);
+  // Drawn with replacement, a tournament larger than the population only makes the best win a little more often.
+  check_range("evolution.tournament_size", e.tournament_size, 1, e.population_size);
+  check_range("evolution.mutate_prob", e.mutate_prob, 0.0, 1.0);
+  if (e.search == SearchKind::Evolution && e.mutations.empty()) fail("evolution.mutations", "must not be empty");
+  // A batch draws its parents from the population before it: larger than the population, children would replace
+  // children of the same batch.
+  check_range("evolution.batch_size", e.batch_size, 0, e.population_size);
+  if (e.max_train_steps <= 0) fail("evolution.max_train_steps", "must be positive");
+  if (e.progress_every <= 0) fail("evolution.progress_every", "must be positive");
+  if (c.algorithm.ops[0].empty() && c.algorithm.ops[1].empty() && c.algorithm.ops[2].empty() &&
+      e.search == SearchKind::Evolution)
+    fail("algorithm.setup_ops", "every component's op list is empty: nothing could ever mutate");
+  validate_fec(c);
+  if (c.train_budget.enabled &&
+      !(c.train_budget.threshold_factor > 0 && std::isfinite(c.train_budget.threshold_factor)))
+    fail("train_budget.threshold_factor", "must be positive and finite");
+  check_range("experiment.max_experiments", static_cast<double>(c.experiment.max_experiments), 0,
+              static_cast<double>(limits::kExperiments));
+  if (c.experiment.max_experiments == 0 &&
+      !(c.experiment.sufficient_fitness > 0 && std::isfinite(c.experiment.sufficient_fitness)))
+    fail("experiment.max_experiments", "0 (unlimited) needs a positive, finite experiment.sufficient_fitness to stop");
+}
+
+void check_memory(const Config& c, ConfigUse use) {
+  const MemoryEstimate m = estimate_memory(c, use);
+  const double available = available_memory_bytes();
+  if (available <= 0 || m.total() <= available) return;
+  std::string parts = "task data " + gib(m.task_bytes);
+  if (use == ConfigUse::Search)
+    parts += ", population " + gib(m.population_bytes) + ", FEC cache " + gib(m.cache_bytes);
+  throw ConfigError("this config needs about " + gib(m.total()) + " of memory (" + parts + "), more than the " +
+                    gib(available) + " this machine has available; reduce num_tasks, num_train/num_valid/num_epochs" +
+                    (use == ConfigUse::Search ? ", evolution.population_size or fec.cache_size" : std::string()));
 }
 
 }  // namespace
@@ -81,35 +154,57 @@ void validate(const Config& c, ConfigUse use) {
   check_range("memory.scalars", c.memory.scalars, 2, kMaxAddresses);
   check_range("memory.vectors", c.memory.vectors, 1, kMaxAddresses);
   check_range("memory.matrices", c.memory.matrices, 0, kMaxAddresses);
-  validate(c.search_tasks, "search_tasks");
-  validate(c.select_tasks, "select_tasks");
-  validate(c.final_tasks, "final_tasks");
-  if (!(c.max_abs_error > 0)) fail("evaluation.max_abs_error", "must be positive");
-  if (c.backend != "auto" && c.backend != "cpu" && c.backend != "cuda")
-    fail("backend", "must be auto, cpu or cuda (got '" + c.backend + "')");
-  if (use == ConfigUse::Evaluate) return;
+  for (const auto& [spec, section] : {std::pair<const TaskSpec&, const char*>{c.search_tasks, "search_tasks"},
+                                      {c.select_tasks, "select_tasks"},
+                                      {c.final_tasks, "final_tasks"}}) {
+    check_task_limits(spec, section);
+    validate(spec, section);
+  }
+  if (!(c.max_abs_error > 0)) fail("evaluation.max_abs_error", "must be positive (inf: never stop early)");
+  if (c.backend != "auto" && c.backend != "cpu" && c.backend != "cpu-reference" && c.backend != "cuda")
+    fail("backend", "must be auto, cpu, cpu-reference or cuda (got '" + printable(c.backend) + "')");
+  check_range("threads", c.threads, 0, limits::kThreads);
+  if (use == ConfigUse::Search) validate_search(c);
+  check_memory(c, use);
+}
 
-  validate_algorithm(c);
+MemoryEstimate estimate_memory(const Config& c, ConfigUse use) {
+  MemoryEstimate m;
+  if (use == ConfigUse::Evaluate) {
+    // `eval` builds one of the three task sets.
+    m.task_bytes =
+        std::max({task_set_bytes(c.search_tasks), task_set_bytes(c.select_tasks), task_set_bytes(c.final_tasks)});
+    return m;
+  }
+  // The search tasks live through an experiment, the select tasks beside them; the final ones come after.
+  m.task_bytes =
+      task_set_bytes(c.search_tasks) + std::max(task_set_bytes(c.select_tasks), task_set_bytes(c.final_tasks));
+  // An algorithm: three vectors (24 bytes each) and 16 bytes per instruction; insertions grow it up to the size
+  // bounds (or, unbounded, to the bytecode's limit).
+  double instructions = 0;
+  const bool grows = std::find(c.evolution.mutations.begin(), c.evolution.mutations.end(),
+                               MutationType::InsertInstruction) != c.evolution.mutations.end();
+  for (Component comp : kAllComponents) {
+    const int init = size_of(c.algorithm.init_sizes, comp), hi = size_of(c.algorithm.max_sizes, comp);
+    instructions += grows ? (hi > 0 ? hi : static_cast<int>(kMaxComponentSize)) : std::max(init, 1);
+  }
+  const double algorithm_bytes = 3 * 24.0 + 16.0 * instructions + 32.0;      // + fitness, id
+  m.population_bytes = algorithm_bytes * 2.0 * c.evolution.population_size;  // the population and a batch
+  if (c.fec.enabled) m.cache_bytes = 96.0 * c.fec.cache_size;  // list node + hash-table entry per cached fitness
+  return m;
+}
 
-  const EvolutionConfig& e = c.evolution;
-  if (e.population_size < 1) fail("evolution.population_size", "must be at least 1");
-  if (e.tournament_size < 1) fail("evolution.tournament_size", "must be at least 1");
-  check_range("evolution.mutate_prob", e.mutate_prob, 0.0, 1.0);
-  if (e.search == SearchKind::Evolution && e.mutations.empty()) fail("evolution.mutations", "must not be empty");
-  if (e.batch_size < 0) fail("evolution.batch_size", "must be 0 (automatic) or positive");
-  if (e.max_train_steps <= 0) fail("evolution.max_train_steps", "must be positive");
-  if (e.progress_every <= 0) fail("evolution.progress_every", "must be positive");
-  if (c.algorithm.ops[0].empty() && c.algorithm.ops[1].empty() && c.algorithm.ops[2].empty() &&
-      e.search == SearchKind::Evolution)
-    fail("algorithm.setup_ops", "every component's op list is empty: nothing could ever mutate");
-  validate_fec(c);
-  if (c.train_budget.enabled && !(c.train_budget.threshold_factor > 0))
-    fail("train_budget.threshold_factor", "must be positive");
-  if (c.experiment.max_experiments < 0) fail("experiment.max_experiments", "must be 0 (unlimited) or positive");
-  if (c.experiment.max_experiments == 0 &&
-      !(c.experiment.sufficient_fitness > 0 && std::isfinite(c.experiment.sufficient_fitness)))
-    fail("experiment.max_experiments", "0 (unlimited) needs a positive, finite experiment.sufficient_fitness to stop");
-  if (c.max_seconds < 0) fail("max_seconds", "must not be negative");
+double available_memory_bytes() {
+  if (FILE* f = std::fopen("/proc/meminfo", "r")) {
+    char line[256];
+    double kib = 0;
+    while (std::fgets(line, sizeof line, f))
+      if (std::sscanf(line, "MemAvailable: %lf kB", &kib) == 1) break;
+    std::fclose(f);
+    if (kib > 0) return kib * 1024.0;
+  }
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0.0;
 }
 
 }  // namespace amlz

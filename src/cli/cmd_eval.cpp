@@ -27,11 +27,11 @@ int cmd_eval(int argc, const char* const* argv) {
       ->check(CLI::IsMember({"float32", "float64"}));
   app.add_flag("--json", json, "print one JSON line instead of the table");
   Config config;
-  ConfigOptions options(app, config, find_config_path(argc, argv));
+  ConfigOptions options(app, config, ConfigUse::Evaluate, argc, argv);
   return run_app(app, argc, argv, [&] {
     if (app.get_config_ptr()->count() == 0)
       throw ConfigError("--config is required (e.g. configs/linear_regression.toml)");
-    options.finish(ConfigUse::Evaluate);
+    options.finish();
     const Algorithm a = read_algorithm_file(file);
     check_fits(a, config.memory);
     const Program program = compile(a);

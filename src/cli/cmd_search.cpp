@@ -96,11 +96,11 @@ int cmd_search(int argc, const char* const* argv) {
   CLI::App app{"Evolve machine-learning algorithms (regularized evolution or random search) on a config's tasks.",
                "amlz search"};
   Config config;
-  ConfigOptions options(app, config, find_config_path(argc, argv));
+  ConfigOptions options(app, config, ConfigUse::Search, argc, argv);
   return run_app(app, argc, argv, [&] {
     if (app.get_config_ptr()->count() == 0)
       throw ConfigError("--config is required (e.g. configs/linear_regression.toml)");
-    options.finish(ConfigUse::Search);
+    options.finish();
     if (config.seed == 0) config.seed = seed_from_clock();
     if (config.out.empty()) config.out = default_run_directory(config.seed);
     auto evaluator = make_configured_evaluator(config);

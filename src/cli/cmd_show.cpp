@@ -20,10 +20,10 @@ int cmd_show(int argc, const char* const* argv) {
       ->required();
   app.add_flag("--bytecode", bytecode, "also print the compiled bytecode (dead code removed, addresses compacted)");
   Config config;
-  ConfigOptions options(app, config, find_config_path(argc, argv));
+  ConfigOptions options(app, config, ConfigUse::Evaluate, argc, argv);
   return run_app(app, argc, argv, [&] {
     const bool with_config = app.get_config_ptr()->count() > 0;
-    if (with_config) options.finish(ConfigUse::Evaluate);
+    if (with_config) options.finish();
     const Algorithm a = read_algorithm_file(file);
     if (with_config) check_fits(a, config.memory);
     const Program p = compile(a);

@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <optional>
 #include <sstream>
 
 #include "amlz/core/algorithm_text.h"
 #include "amlz/error.h"
 #include "cli/toml_reader.h"
+#include "cli/value_parse.h"
 
 namespace amlz::cli {
 namespace {
@@ -63,7 +65,8 @@ void visit_task_spec(V& v, const std::string& section, Acc acc) {
 template <class V>
 void visit_config(V& v) {
   AMLZ_KEY(value, "", "seed", "run seed (0: from the clock)", seed);
-  AMLZ_KEY(value, "", "backend", "auto, cpu or cuda", backend);
+  AMLZ_KEY(value, "", "backend",
+           "auto, cpu (the vector interpreter), cpu-reference (the scalar reference interpreter) or cuda", backend);
   AMLZ_KEY(value, "", "threads", "CPU evaluator threads (0: all cores)", threads);
   AMLZ_KEY(value, "", "out", "run directory (default runs/<time>-<seed>)", out);
   AMLZ_KEY(value, "", "max_seconds", "stop searching after this many seconds (0: no limit)", max_seconds);
@@ -139,114 +142,27 @@ std::string key_name(const std::string& section, const char* key) {
 
 }  // namespace
 
-// Adds each key as a CLI11 option bound to its field.
-struct Binder {
-  ConfigOptions& self;
-  CLI::Option* last = nullptr;
-
-  template <class Acc>
-  void value(const std::string& section, const char* key, const char* help, Acc acc) {
-    using Field = std::decay_t<decltype(acc(self.config_))>;
-    if constexpr (is_vector<Field>::value) {
-      const std::string name = key_name(section, key);
-      last = parsed_list(name, help, &acc(self.config_), [name](const std::string& s) {
-        typename Field::value_type x{};
-        if (!CLI::detail::lexical_cast(s, x)) throw CLI::ConversionError(name, s);
-        return x;
-      });
-    } else {
-      last = self.app_.add_option(flag_names(section, key), acc(self.config_), help);
-    }
-  }
-  // Top-level keys also answer to their hyphenated spelling on the command line (--max-seconds).
-  static std::string flag_names(const std::string& section, const char* key) {
-    std::string names = "--" + key_name(section, key);
-    if (section.empty() && names.find('_') != std::string::npos) {
-      std::string hyphen = names;
-      std::replace(hyphen.begin(), hyphen.end(), '_', '-');
-      names += "," + hyphen;
-    }
-    return names;
-  }
-  // A list option. An empty TOML array reaches us as the single kEmptyListMarker, so
-  // `key = []` reads back as an empty list rather than "not given".
-  CLI::Option* list_option(const std::string& name, const char* help,
-                           const std::function<void(const std::vector<std::string>&)>& set) {
-    return self.app_.add_option_function<std::vector<std::string>>(
-        "--" + name,
-        [set](const std::vector<std::string>& values) {
-          set(values.size() == 1 && values[0] == kEmptyListMarker ? std::vector<std::string>{} : values);
-        },
-        help);
-  }
-  // An enum-valued key, spelled as its EnumNames table says (case-insensitive).
-  template <class Acc>
-  void choice(const std::string& section, const char* key, const char* help, Acc acc) {
-    using E = std::decay_t<decltype(acc(self.config_))>;
-    E* field = &acc(self.config_);
-    const std::string name = key_name(section, key);
-    const std::string allowed = enum_choices<E>();
-    last = self.app_
-               .add_option_function<std::string>(
-                   "--" + name,
-                   [field, name, allowed](const std::string& value) {
-                     const std::optional<E> e = enum_from_name<E>(CLI::detail::to_lower(value));
-                     if (!e) throw CLI::ValidationError(name, "'" + value + "' is not one of: " + allowed);
-                     *field = *e;
-                   },
-                   std::string(help) + " (" + allowed + ")")
-               ->type_name("NAME");
-  }
-  // A list of names (ops, mutation types): `from_name` maps each; an unknown name is an error listing the choices.
-  template <class Acc, class T>
-  void named_list(const std::string& section, const char* key, const char* help, Acc acc, const char* (*)(T),
-                  std::optional<T> (*from_name)(std::string_view), const char* what, const std::string& hint) {
-    std::vector<T>* field = &acc(self.config_);
-    const std::string name = key_name(section, key);
-    last = parsed_list(name, help, field, [name, from_name, what, hint](const std::string& s) {
-      const auto v = from_name(s);
-      if (!v) throw CLI::ValidationError(name, std::string("unknown ") + what + " '" + s + "' " + hint);
-      return *v;
-    });
-  }
-  // A list option whose elements `parse` converts one by one.
-  template <class T, class Parse>
-  CLI::Option* parsed_list(const std::string& name, const char* help, std::vector<T>* field, Parse parse) {
-    return list_option(name, help, [field, parse](const std::vector<std::string>& values) {
-      field->clear();
-      for (const std::string& s : values) field->push_back(parse(s));
-    });
-  }
-  void task_copy(const std::string& section, void (*copy)(const TaskSpec&, TaskSpec&)) {
-    self.task_keys_[section].push_back({last, copy});
-  }
-};
-
-ConfigOptions::ConfigOptions(CLI::App& app, Config& config, const std::string& config_path)
-    : app_(app), config_(config) {
-  app_.set_config("--config", "", "TOML config file (configs/*.toml); flags override its values");
-  app_.config_formatter(std::make_shared<TomlReader>(&app_, config_path));
-  Binder binder{*this};
-  visit_config(binder);
-}
-
-void ConfigOptions::finish(ConfigUse use) {
-  auto inherit = [&](const std::string& section, const TaskSpec& from, TaskSpec& to) {
-    for (const TaskKey& k : task_keys_[section])
-      if (k.option->count() == 0) k.copy(from, to);
-  };
-  inherit("select_tasks", config_.search_tasks, config_.select_tasks);
-  inherit("final_tasks", config_.select_tasks, config_.final_tasks);
-  validate(config_, use);
-}
-
 namespace {
 
+// A TOML basic string that TomlReader reads back to the same bytes (control characters as escapes).
 std::string quote(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7F) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04X", u);
+      out += buf;
+    } else {
+      out.push_back(c);
+    }
   }
   return out + "\"";
 }
@@ -270,6 +186,185 @@ std::string toml_value(const std::vector<T>& v) {
   return out + "]";
 }
 
+}  // namespace
+
+// Adds each key as a CLI11 option bound to its field. Every value goes through value_parse.h, so a flag and a file
+// line are read the same way and a bad one names where it came from.
+struct Binder {
+  ConfigOptions& self;
+  CLI::Option* last = nullptr;
+
+  template <class Acc>
+  void value(const std::string& section, const char* key, const char* help, Acc acc) {
+    using Field = std::decay_t<decltype(acc(self.config_))>;
+    Field* field = &acc(self.config_);
+    const std::string name = key_name(section, key);
+    const ConfigOptions* owner = &self;
+    if constexpr (is_vector<Field>::value) {
+      using Elem = typename Field::value_type;
+      last = parsed_list(name, help, field,
+                         [owner, name](const std::string& s) { return parse_value<Elem>(s, owner->where(name)); });
+      last->type_name(std::string("[") + value_type_name<Elem>() + ",...]");
+    } else {
+      last = add(section, key, help,
+                 [field, owner, name](const std::string& s) { *field = parse_value<Field>(s, owner->where(name)); });
+      last->type_name(value_type_name<Field>());
+    }
+    last->default_str(toml_value(*field));
+  }
+  // One option per key; keys the command does not use stay readable from a config file but are hidden from its
+  // help (ConfigOptions rejects them as flags).
+  CLI::Option* add(const std::string& section, const char* key, const std::string& help,
+                   std::function<void(const std::string&)> set) {
+    CLI::Option* o = self.app_.add_option_function<std::string>(flag_names(section, key), std::move(set), help);
+    if (!self.uses(key_name(section, key))) o->group("");
+    return o;
+  }
+  // Top-level keys also answer to their hyphenated spelling on the command line (--max-seconds).
+  static std::string flag_names(const std::string& section, const char* key) {
+    std::string names = "--" + key_name(section, key);
+    if (section.empty() && names.find('_') != std::string::npos) {
+      std::string hyphen = names;
+      std::replace(hyphen.begin(), hyphen.end(), '_', '-');
+      names += "," + hyphen;
+    }
+    return names;
+  }
+  // A list option. An empty TOML array reaches us as the single kEmptyListMarker, so
+  // `key = []` reads back as an empty list rather than "not given".
+  CLI::Option* list_option(const std::string& name, const char* help,
+                           const std::function<void(const std::vector<std::string>&)>& set) {
+    CLI::Option* o = self.app_.add_option_function<std::vector<std::string>>(
+        "--" + name,
+        [set](const std::vector<std::string>& values) {
+          set(values.size() == 1 && values[0] == kEmptyListMarker ? std::vector<std::string>{} : values);
+        },
+        help);
+    if (!self.uses(name)) o->group("");
+    return o;
+  }
+  // An enum-valued key, spelled as its EnumNames table says (case-insensitive).
+  template <class Acc>
+  void choice(const std::string& section, const char* key, const char* help, Acc acc) {
+    using E = std::decay_t<decltype(acc(self.config_))>;
+    E* field = &acc(self.config_);
+    const std::string name = key_name(section, key);
+    const std::string allowed = enum_choices<E>();
+    const ConfigOptions* owner = &self;
+    last = add(section, key, std::string(help) + " (" + allowed + ")",
+               [field, owner, name, allowed](const std::string& value) {
+                 const std::optional<E> e = enum_from_name<E>(CLI::detail::to_lower(value));
+                 if (!e)
+                   throw ConfigError(owner->where(name) + ": '" + printable(value) + "' is not one of: " + allowed);
+                 *field = *e;
+               });
+    last->type_name("NAME")->default_str(enum_name(*field));
+  }
+  // A list of names (ops, mutation types): `from_name` maps each; an unknown name is an error listing the choices.
+  template <class Acc, class T>
+  void named_list(const std::string& section, const char* key, const char* help, Acc acc, const char* (*)(T),
+                  std::optional<T> (*from_name)(std::string_view), const char* what, const std::string& hint) {
+    std::vector<T>* field = &acc(self.config_);
+    const std::string name = key_name(section, key);
+    const ConfigOptions* owner = &self;
+    last = parsed_list(name, help, field, [owner, name, from_name, what, hint](const std::string& s) {
+      const auto v = from_name(s);
+      if (!v) throw ConfigError(owner->where(name) + ": unknown " + what + " '" + printable(s) + "' " + hint);
+      return *v;
+    });
+    last->type_name("[NAME,...]");
+  }
+  // A list option whose elements `parse` converts one by one.
+  template <class T, class Parse>
+  CLI::Option* parsed_list(const std::string& name, const char* help, std::vector<T>* field, Parse parse) {
+    return list_option(name, help, [field, parse](const std::vector<std::string>& values) {
+      field->clear();
+      field->reserve(values.size());
+      for (const std::string& s : values) field->push_back(parse(s));
+    });
+  }
+  void task_copy(const std::string& section, void (*copy)(const TaskSpec&, TaskSpec&)) {
+    self.task_keys_[section].push_back({last, copy});
+  }
+};
+
+namespace {
+
+// Sections and top-level keys only a search reads; `eval` and `show` accept them in a file and ignore them.
+bool search_only(const std::string& key) {
+  for (const char* section : {"algorithm.", "evolution.", "fec.", "train_budget.", "experiment."})
+    if (key.rfind(section, 0) == 0) return true;
+  return key == "out" || key == "max_seconds";
+}
+
+// The option name a command-line argument gives ("--evolution.population_size=5" -> "evolution.population_size";
+// hyphenated top-level keys -> their underscore spelling), or "".
+std::string flag_key(const std::string& arg) {
+  if (arg.rfind("--", 0) != 0 || arg.size() < 3) return "";
+  std::string key = arg.substr(2, arg.find('=') == std::string::npos ? std::string::npos : arg.find('=') - 2);
+  if (key.find('.') == std::string::npos) std::replace(key.begin(), key.end(), '-', '_');
+  return key;
+}
+
+}  // namespace
+
+ConfigOptions::ConfigOptions(CLI::App& app, Config& config, ConfigUse use, int argc, const char* const* argv)
+    : app_(app), config_(config), use_(use) {
+  std::string config_path;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--config" && i + 1 < argc) config_path = argv[i + 1];
+    if (a.rfind("--config=", 0) == 0) config_path = a.substr(9);
+    const std::string key = flag_key(a);
+    if (!key.empty()) flags_given_.insert(key);
+  }
+  app_.set_config("--config", "", "TOML config file (configs/*.toml); flags override its values");
+  reader_ = std::make_shared<TomlReader>(&app_, config_path);
+  app_.config_formatter(reader_);
+  Binder binder{*this};
+  visit_config(binder);
+}
+
+bool ConfigOptions::uses(const std::string& key) const { return use_ == ConfigUse::Search || !search_only(key); }
+
+std::string ConfigOptions::where(const std::string& key) const {
+  if (flags_given_.count(key)) return "--" + key;
+  if (const int line = reader_->line_of(key); line > 0)
+    return printable(reader_->source()) + ":" + std::to_string(line) + ": " + key;
+  return key;
+}
+
+void ConfigOptions::finish() {
+  for (const std::string& key : flags_given_)
+    if (!uses(key) && app_.get_option_no_throw("--" + key) != nullptr)
+      throw ConfigError("--" + key + " applies to `amlz search`, not to `" + app_.get_name() + "`");
+  auto inherit = [&](const std::string& section, const TaskSpec& from, TaskSpec& to) {
+    for (const TaskKey& k : task_keys_[section])
+      if (k.option->count() == 0) k.copy(from, to);
+  };
+  inherit("select_tasks", config_.search_tasks, config_.select_tasks);
+  inherit("final_tasks", config_.select_tasks, config_.final_tasks);
+  try {
+    validate(config_, use_);
+  } catch (const ConfigError& e) {
+    if (e.key().empty()) throw;
+    throw ConfigError(where(e.key()) + ": " + e.detail());
+  }
+}
+
+Config load_config(const std::vector<std::string>& args, ConfigUse use) {
+  CLI::App app{"amlz config", "amlz"};
+  Config config;
+  std::vector<const char*> argv = {"amlz"};
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  ConfigOptions options(app, config, use, static_cast<int>(argv.size()), argv.data());
+  app.parse(static_cast<int>(argv.size()), argv.data());
+  options.finish();
+  return config;
+}
+
+namespace {
+
 // Writes each key's current value under its section.
 struct Writer {
   Config& config;
@@ -281,6 +376,12 @@ struct Writer {
   }
   template <class Acc>
   void value(const std::string& section, const char* key, const char*, Acc acc) {
+    // The run directory is where this file is written: as a key it would make a repeat of the run refuse to start
+    // (the directory exists), so it is kept as a comment.
+    if (section.empty() && std::string(key) == "out") {
+      line(section, "# out", toml_value(acc(config)) + "  (where this run was written; a repeat needs its own)");
+      return;
+    }
     line(section, key, toml_value(acc(config)));
   }
   template <class Acc>
@@ -304,7 +405,7 @@ std::string to_toml(const Config& config) {
   Writer w{copy, {}};
   visit_config(w);
   std::ostringstream os;
-  os << "# amlz effective configuration: `amlz search --config <this file>` repeats the run.\n";
+  os << "# amlz effective configuration: `amlz search --config <this file> [--out DIR]` repeats the run.\n";
   for (const auto& [section, lines] : w.sections) {
     if (!section.empty()) os << "\n[" << section << "]\n";
     os << lines;

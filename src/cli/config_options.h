@@ -4,6 +4,7 @@
 #pragma once
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -13,14 +14,24 @@
 
 namespace amlz::cli {
 
+class TomlReader;
+
 class ConfigOptions {
  public:
-  // Adds --config (read by TomlReader; `config_path` is its value, found in argv beforehand so that messages can
-  // name the file) and every key to `app`; values land in `config`.
-  ConfigOptions(CLI::App& app, Config& config, const std::string& config_path);
+  // Adds --config (read by TomlReader) and every config key to `app`; values land in `config`. `argv` (the
+  // command's arguments) tells which keys are given as flags, so messages can say where a value came from. Keys
+  // `use` does not need (a search's, for `eval` and `show`) stay readable from a file but are hidden from --help,
+  // and are an error as flags.
+  ConfigOptions(CLI::App& app, Config& config, ConfigUse use, int argc, const char* const* argv);
 
-  // After app.parse(): fills select/final task keys not given from search/select, then validates for `use`.
-  void finish(ConfigUse use);
+  // After app.parse(): fills select/final task keys not given from search/select, then validates for the use. A bad
+  // value's message starts with where it came from.
+  void finish();
+
+  // "file.toml:12: evolution.population_size" for a value read from the config file, "--seed" for a flag, the
+  // bare key for a default.
+  std::string where(const std::string& key) const;
+  bool uses(const std::string& key) const;
 
  private:
   struct TaskKey {
@@ -31,8 +42,15 @@ class ConfigOptions {
 
   CLI::App& app_;
   Config& config_;
+  ConfigUse use_;
+  std::shared_ptr<TomlReader> reader_;
+  std::set<std::string> flags_given_;
   std::map<std::string, std::vector<TaskKey>> task_keys_;  // per task section
 };
+
+// Loads a config the way the commands do, from arguments such as {"--config", "configs/x.toml", "--seed", "3"}
+// (for tests and the search benchmark); throws ConfigError on a bad one.
+Config load_config(const std::vector<std::string>& args, ConfigUse use);
 
 // The effective configuration as a TOML file that --config reads back.
 std::string to_toml(const Config& config);

@@ -22,16 +22,6 @@ class SilentReporter final : public RunReporter {
   void line(const std::string&) override {}
 };
 
-Config load_config(const std::string& path) {
-  CLI::App app;
-  Config config;
-  ConfigOptions options(app, config, path);
-  const char* argv[] = {"bench", "--config", path.c_str()};
-  app.parse(3, argv);
-  options.finish(ConfigUse::Search);
-  return config;
-}
-
 }  // namespace
 
 void run_search_bench(const std::vector<BenchRun>& runs, const std::string& config_path, int seeds,
@@ -45,7 +35,7 @@ void run_search_bench(const std::vector<BenchRun>& runs, const std::string& conf
     std::vector<double> times;
     int successes = 0;
     for (int s = 1; s <= seeds; ++s) {
-      Config config = load_config(path);
+      Config config = load_config({"--config", path}, ConfigUse::Search);
       config.seed = static_cast<uint32_t>(s);
       config.threads = run.threads;
       config.max_seconds = 600;

@@ -90,7 +90,7 @@ class ValueParser {
       out.push_back(scalar());
     }
     skip_space();
-    if (i_ != s_.size()) fail("unexpected text after the value: '" + s_.substr(i_) + "'");
+    if (i_ != s_.size()) fail("unexpected text after the value: '" + printable(s_.substr(i_)) + "'");
     return out;
   }
 
@@ -124,13 +124,60 @@ class ValueParser {
       if (c == q) break;
       if (c == '\\' && q == '"') {
         if (i_ >= s_.size()) fail("unterminated string");
-        const char e = s_[i_++];
-        out.push_back(e == 'n' ? '\n' : e == 't' ? '\t' : e);
+        escape(out);
       } else {
         out.push_back(c);
       }
     }
     return out;
+  }
+
+  // One escape of a TOML basic string, the backslash already read (what the config writer produces reads back).
+  void escape(std::string& out) {
+    const char e = s_[i_++];
+    switch (e) {
+      case 'n': out.push_back('\n'); return;
+      case 't': out.push_back('\t'); return;
+      case 'r': out.push_back('\r'); return;
+      case 'b': out.push_back('\b'); return;
+      case 'f': out.push_back('\f'); return;
+      case '"':
+      case '\\': out.push_back(e); return;
+      case 'u':
+      case 'U': {
+        const size_t n = e == 'u' ? 4 : 8;
+        if (i_ + n > s_.size()) fail("truncated \\" + std::string(1, e) + " escape");
+        uint32_t cp = 0;
+        for (size_t k = 0; k < n; ++k) {
+          const char h = s_[i_++];
+          if (!std::isxdigit(static_cast<unsigned char>(h)))
+            fail("bad hex digit in a \\" + std::string(1, e) + " escape");
+          cp = cp * 16 + static_cast<uint32_t>(
+                             std::isdigit(static_cast<unsigned char>(h)) ? h - '0' : std::tolower(h) - 'a' + 10);
+        }
+        if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) fail("\\u escape is not a Unicode scalar value");
+        append_utf8(out, cp);
+        return;
+      }
+      default: fail(std::string("unknown escape \\") + printable(std::string(1, e)) + " in a string");
+    }
+  }
+  static void append_utf8(std::string& out, uint32_t cp) {
+    if (cp < 0x80) {
+      out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+      out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
   }
 
   const std::string& s_;
@@ -174,36 +221,43 @@ std::string suggestion(const CLI::App* app, const std::string& name) {
 std::vector<CLI::ConfigItem> TomlReader::from_config(std::istream& input) const {
   std::vector<CLI::ConfigItem> result;
   std::set<std::string> seen;
+  lines_.clear();
   std::string section, line;
   int line_no = 0;
   while (std::getline(input, line)) {
     const int start_line = ++line_no;
+    if (start_line == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // UTF-8 byte-order mark
     std::string text = strip_comment(line);
-    // An array value may continue over several lines.
-    while (bracket_depth(text) > 0 && std::getline(input, line)) {
+    // An array value may continue over several lines. Strings never span lines, so the depth adds up line by line
+    // (re-scanning the whole value each time made long arrays quadratic).
+    for (int depth = bracket_depth(text); depth > 0 && std::getline(input, line);) {
       ++line_no;
-      text += " " + strip_comment(line);
+      const std::string more = strip_comment(line);
+      depth += bracket_depth(more);
+      text += ' ';
+      text += more;
     }
     text = trim(text);
-    const std::string where = source_ + ":" + std::to_string(start_line);
+    const std::string where = printable(source_) + ":" + std::to_string(start_line);
     if (text.empty()) continue;
     if (text.front() == '[') {
       if (text.size() > 1 && text[1] == '[')
         throw ConfigError(where + ": arrays of tables ([[...]]) are not supported");
       if (text.back() != ']') throw ConfigError(where + ": a section header must look like [name]");
       section = trim(text.substr(1, text.size() - 2));
-      if (!is_bare_key(section)) throw ConfigError(where + ": bad section name '" + section + "'");
+      if (!is_bare_key(section)) throw ConfigError(where + ": bad section name '" + printable(section) + "'");
       continue;
     }
     const size_t eq = text.find('=');
-    if (eq == std::string::npos) throw ConfigError(where + ": expected 'key = value', found '" + text + "'");
+    if (eq == std::string::npos) throw ConfigError(where + ": expected 'key = value', found '" + printable(text) + "'");
     const std::string key = trim(text.substr(0, eq));
-    if (!is_bare_key(key)) throw ConfigError(where + ": bad key '" + key + "'");
+    if (!is_bare_key(key)) throw ConfigError(where + ": bad key '" + printable(key) + "'");
     const std::string name = section.empty() ? key : section + "." + key;
     const CLI::Option* opt = app_->get_option_no_throw("--" + name);
     if (opt == nullptr || !opt->get_configurable())
-      throw ConfigError(where + ": unknown key '" + name + "'" + suggestion(app_, name));
+      throw ConfigError(where + ": unknown key '" + printable(name) + "'" + suggestion(app_, name));
     if (!seen.insert(name).second) throw ConfigError(where + ": key '" + name + "' is given twice");
+    lines_[name] = start_line;
     CLI::ConfigItem item;
     item.name = name;
     item.inputs = ValueParser(text.substr(eq + 1), where + ": " + name).parse();
@@ -213,13 +267,9 @@ std::vector<CLI::ConfigItem> TomlReader::from_config(std::istream& input) const 
   return result;
 }
 
-std::string find_config_path(int argc, const char* const* argv) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--config" && i + 1 < argc) return argv[i + 1];
-    if (a.rfind("--config=", 0) == 0) return a.substr(9);
-  }
-  return "";
+int TomlReader::line_of(const std::string& key) const {
+  const auto it = lines_.find(key);
+  return it == lines_.end() ? 0 : it->second;
 }
 
 }  // namespace amlz::cli

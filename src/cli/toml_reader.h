@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Reads config files for CLI11: the subset of TOML our configs use (sections, key = value, strings, numbers,
-// booleans, arrays that may span lines, # comments). Keys become "section.key" and must name a known option:
-// an unknown or repeated key, or malformed text, is a ConfigError with the file and line.
+// booleans, arrays that may span lines, # comments; a UTF-8 byte-order mark is skipped). Keys become "section.key"
+// and must name a known option: an unknown or repeated key, or malformed text, is a ConfigError with the file and
+// line. Values are handed to CLI11 as text; the binder (config_options.cpp) converts them and asks line_of() where
+// each came from.
 #pragma once
 #include <string>
 
@@ -20,12 +22,14 @@ class TomlReader : public CLI::Config {
   std::vector<CLI::ConfigItem> from_config(std::istream& input) const override;
   std::string to_config(const CLI::App*, bool, bool, std::string) const override { return {}; }
 
+  const std::string& source() const { return source_; }
+  // The line a key ("section.key") was read from, or 0.
+  int line_of(const std::string& key) const;
+
  private:
   const CLI::App* app_;
   std::string source_;
+  mutable std::map<std::string, int> lines_;  // filled by from_config, which CLI11 calls through a const reference
 };
-
-// The value of --config in argv (either "--config F" or "--config=F"), or "".
-std::string find_config_path(int argc, const char* const* argv);
 
 }  // namespace amlz::cli

@@ -819,23 +819,11 @@ TEST(RunExperiments, EvolutionRediscoversLinearRegressionOnASmallDemo) {
   // the thread count). Verified: seed 3 finds a program with select fitness 1.000000 in its first experiment
   // (a few seconds on one core). Success is the demo's own criterion (select fitness > sufficient_fitness).
   const std::string path = std::string(AMLZ_SOURCE_DIR) + "/configs/linear_regression.toml";
-  CLI::App app{"search test", "amlz search"};
-  Config c;
-  cli::ConfigOptions options(app, c, path);
-  std::vector<std::string> args = {"amlz search", "--config",
-                                   path,          "--evolution.population_size",
-                                   "200",         "--evolution.max_train_steps",
-                                   "40000000",    "--evolution.batch_size",
-                                   "8",           "--experiment.max_experiments",
-                                   "3",           "--experiment.sufficient_fitness",
-                                   "0.999",       "--seed",
-                                   "3",           "--threads",
-                                   "2",           "--backend",
-                                   "cpu"};
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  app.parse(static_cast<int>(argv.size()), argv.data());
-  options.finish(ConfigUse::Search);
+  const Config c = cli::load_config(
+      {"--config", path, "--evolution.population_size", "200", "--evolution.max_train_steps", "40000000",
+       "--evolution.batch_size", "8", "--experiment.max_experiments", "3", "--experiment.sufficient_fitness", "0.999",
+       "--seed", "3", "--threads", "2", "--backend", "cpu"},
+      ConfigUse::Search);
   ASSERT_TRUE(c.experiment.randomize_task_seeds) << "the demo config changed";
   auto cpu = make_cpu_evaluator({2, Precision::Float32});
   RecordingReporter reporter;
