@@ -28,6 +28,12 @@ int run_app(CLI::App& app, int argc, const char* const* argv, const std::functio
   } catch (const Error& e) {
     std::cerr << name << ": error: " << e.what() << "\n";
     return kExitBadInput;
+  } catch (const std::bad_alloc&) {
+    // Configs are sized before anything is allocated (estimate_memory); this is what is left: the machine ran
+    // out while running.
+    std::cerr << name << ": error: out of memory (the machine refused an allocation); use a smaller config or "
+              << "free memory\n";
+    return kExitFailure;
   } catch (const std::exception& e) {
     std::cerr << name << ": internal error: " << e.what() << "\n";
     return kExitFailure;

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -51,8 +52,9 @@ std::string strip_spaces(std::string_view s) {
   return out;
 }
 
-// Matches a whitespace-free line against a whitespace-free template; fills `in` on success.
-bool match(const std::string& tmpl, const std::string& line, Instruction& in) {
+// Matches a whitespace-free line against a whitespace-free template; fills `in` on success. A number that fits the
+// form but not its type (s999, 1e39) still matches, and `range_problem` says what is wrong with it.
+bool match(const std::string& tmpl, const std::string& line, Instruction& in, std::string& range_problem) {
   size_t t = 0, l = 0;
   while (t < tmpl.size()) {
     if (tmpl[t] != '%') {
@@ -64,15 +66,20 @@ bool match(const std::string& tmpl, const std::string& line, Instruction& in) {
     const char c = tmpl[t + 1];
     t += 2;
     if (c == 'o' || c == 'a' || c == 'b') {
-      unsigned value = 0;
+      unsigned long value = 0;
       const auto res = std::from_chars(line.data() + l, line.data() + line.size(), value);
-      if (res.ec != std::errc() || value > 255) return false;
+      if (res.ec == std::errc::invalid_argument) return false;
+      if ((res.ec == std::errc::result_out_of_range || value > 255) && range_problem.empty())
+        range_problem = "address " + std::string(1, tmpl[t - 3]) + std::string(line.data() + l, res.ptr) +
+                        " is out of range: addresses are 0..255";
       l = static_cast<size_t>(res.ptr - line.data());
       (c == 'o' ? in.out : c == 'a' ? in.in1 : in.in2) = static_cast<uint8_t>(value);
     } else {
       float value = 0;
       const auto res = std::from_chars(line.data() + l, line.data() + line.size(), value);
-      if (res.ec != std::errc()) return false;
+      if (res.ec == std::errc::invalid_argument) return false;
+      if (res.ec == std::errc::result_out_of_range && range_problem.empty())
+        range_problem = std::string(line.data() + l, res.ptr) + " is out of the float range (about +-3.4e38)";
       l = static_cast<size_t>(res.ptr - line.data());
       in.data[static_cast<size_t>(c - '0')] = value;
     }
@@ -140,12 +147,17 @@ Instruction parse_instruction(std::string_view line) {
   for (int i = 0; i < kNumOps; ++i) {
     Instruction in;
     in.op = static_cast<Op>(i);
-    if (match(compact_templates()[static_cast<size_t>(i)], compact, in)) return in;
+    std::string range_problem;
+    if (!match(compact_templates()[static_cast<size_t>(i)], compact, in, range_problem)) continue;
+    if (!range_problem.empty()) throw ParseError("'" + printable(trim(line)) + "': " + printable(range_problem));
+    return in;
   }
-  throw ParseError("cannot read '" + std::string(trim(line)) + "' as an instruction" + hint_for(compact));
+  throw ParseError("cannot read '" + printable(trim(line)) + "' as an instruction" + hint_for(compact));
 }
 
-Algorithm parse_algorithm(std::string_view text, const std::string& source) {
+Algorithm parse_algorithm(std::string_view text, const std::string& source_name) {
+  const std::string source = printable(source_name);
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // a UTF-8 byte-order mark
   std::vector<std::string_view> lines;
   for (size_t pos = 0; pos <= text.size();) {
     size_t end = text.find('\n', pos);
@@ -172,18 +184,21 @@ Algorithm parse_algorithm(std::string_view text, const std::string& source) {
     if (line.empty()) continue;
     if (line.substr(0, 4) == "def ") {
       if (next_component == kNumComponents)
-        throw fail(i, "unexpected '" + std::string(line) + "': Setup, Predict and Learn are already defined");
+        throw fail(i, "unexpected '" + printable(line) + "': Setup, Predict and Learn are already defined");
       const Component want = kAllComponents[next_component];
       const std::string expected = std::string("def ") + enum_name(want) + "():";
       if (strip_spaces(line) != strip_spaces(expected))
-        throw fail(i, "expected '" + expected + "', found '" + std::string(line) +
+        throw fail(i, "expected '" + expected + "', found '" + printable(line) +
                           "' (components come in the order Setup, Predict, Learn)");
       current = &a.component(want);
       ++next_component;
       continue;
     }
     if (current == nullptr)
-      throw fail(i, "expected 'def Setup():' before the first instruction, found '" + std::string(line) + "'");
+      throw fail(i, "expected 'def Setup():' before the first instruction, found '" + printable(line) + "'");
+    if (current->size() + 1 >= kMaxComponentSize)
+      throw fail(i, std::string(enum_name(kAllComponents[next_component - 1])) + " has more than " +
+                        std::to_string(kMaxComponentSize - 1) + " instructions, the most a component may have");
     try {
       current->push_back(parse_instruction(line));
     } catch (const ParseError& e) {
@@ -197,10 +212,20 @@ Algorithm parse_algorithm(std::string_view text, const std::string& source) {
 }
 
 Algorithm read_algorithm_file(const std::string& path) {
+  // Algorithms are a few KB; a bigger file is a mistake (a dataset, a log), not something to load into memory.
+  constexpr std::uintmax_t kMaxBytes = 64u << 20;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw Error("'" + printable(path) + "' is a directory, not an algorithm file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open algorithm file '" + path + "': " + std::strerror(errno));
+  if (!in) throw Error("cannot open algorithm file '" + printable(path) + "': " + std::strerror(errno));
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (!ec && size > kMaxBytes)
+    throw Error("'" + printable(path) + "' holds " + std::to_string(size) + " bytes; an algorithm file is at most " +
+                std::to_string(kMaxBytes) + " (is it the right file?)");
   std::ostringstream ss;
   ss << in.rdbuf();
+  if (in.bad()) throw Error("cannot read algorithm file '" + printable(path) + "': " + std::strerror(errno));
   return parse_algorithm(ss.str(), path);
 }
 

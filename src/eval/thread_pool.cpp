@@ -2,21 +2,37 @@
 #include "eval/thread_pool.h"
 
 #include <algorithm>
+#include <string>
+#include <system_error>
+
+#include "amlz/error.h"
 
 namespace amlz {
 
 ThreadPool::ThreadPool(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+  try {
+    for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+  } catch (const std::system_error& e) {
+    // The destructor does not run for a half-built object: stop the threads already started (a joinable
+    // std::thread destroyed unjoined terminates the process), then say what the machine refused.
+    const size_t started = workers_.size() + 1;
+    stop_workers();
+    throw Error("cannot start " + std::to_string(threads) + " worker threads (the system refused after " +
+                std::to_string(started) + ": " + e.what() + "); use fewer threads");
+  }
 }
 
-ThreadPool::~ThreadPool() {
+ThreadPool::~ThreadPool() { stop_workers(); }
+
+void ThreadPool::stop_workers() noexcept {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stop_ = true;
   }
   wake_.notify_all();
   for (auto& t : workers_) t.join();
+  workers_.clear();
 }
 
 void ThreadPool::run_chunks(int worker) {

@@ -12,7 +12,8 @@ namespace amlz {
 
 class ThreadPool {
  public:
-  explicit ThreadPool(int threads);  // threads <= 0: one per hardware thread
+  // threads <= 0: one per hardware thread. Throws amlz::Error when the system cannot start them all.
+  explicit ThreadPool(int threads);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -26,6 +27,7 @@ class ThreadPool {
   void parallel_for(size_t n, size_t chunk, const Body& fn);
 
  private:
+  void stop_workers() noexcept;
   void worker_loop(int worker);
   void run_chunks(int worker);
 

@@ -23,11 +23,22 @@ std::vector<uint32_t> expand_seeds(const std::vector<uint32_t>& list, int n) {
   return out;
 }
 
+namespace {
+
+// Element `task` of expand_seeds(list, task + 1), in constant time (a task set asks once per task).
+uint32_t seed_of(const std::vector<uint32_t>& list, int task) {
+  const size_t k = static_cast<size_t>(task);
+  if (k < list.size()) return list[k];
+  return list.back() + static_cast<uint32_t>(k - list.size() + 1);
+}
+
+}  // namespace
+
 uint32_t task_param_seed(const TaskSpec& spec, int task) {
-  return expand_seeds(spec.param_seeds.empty() ? default_param_seeds() : spec.param_seeds, task + 1).back();
+  return seed_of(spec.param_seeds.empty() ? default_param_seeds() : spec.param_seeds, task);
 }
 uint32_t task_data_seed(const TaskSpec& spec, int task) {
-  return expand_seeds(spec.data_seeds.empty() ? default_data_seeds() : spec.data_seeds, task + 1).back();
+  return seed_of(spec.data_seeds.empty() ? default_data_seeds() : spec.data_seeds, task);
 }
 
 void randomize_task_seeds(TaskSpec& spec, uint32_t seed) {

@@ -351,6 +351,49 @@ TEST(ParseErrors, SingleInstructionErrorsHaveNoLineNumber) {
   EXPECT_EQ(parse_instruction("  v2 = s3 * v0  "), instr(Op::ScalarVectorProduct, 2, 3, 0));
 }
 
+TEST(ParseErrors, NumbersOutOfRangeSaySo) {
+  // They have the form of an instruction; "cannot read as an instruction" would send the user looking elsewhere.
+  expect_contains(parse_error("def Setup():\n  s999 = s1 + s2\ndef Predict():\ndef Learn():\n"),
+                  "algo.txt:2: 's999 = s1 + s2': address s999 is out of range: addresses are 0..255");
+  expect_contains(parse_error("def Setup():\n  v3 = s1 * v300\ndef Predict():\ndef Learn():\n"), "address v300");
+  expect_contains(parse_error("def Setup():\n  s2 = 1e39\ndef Predict():\ndef Learn():\n"),
+                  "1e39 is out of the float range");
+  expect_contains(parse_error("def Setup():\n  s2 = s99999999999999999999 + s1\ndef Predict():\ndef Learn():\n"),
+                  "is out of range");
+}
+
+TEST(ParseErrors, HostileTextIsEscapedAndCut) {
+  const std::string binary = std::string("def Setup():\n  \x01\x02\xff") + std::string(20000, 'q') + "\n";
+  const std::string e = parse_error(binary);
+  EXPECT_LT(e.size(), 800u) << e;
+  expect_contains(e, "\\x01\\x02\\xFF");
+  EXPECT_EQ(e.find('\x01'), std::string::npos);
+}
+
+TEST(ParseAlgorithm, AByteOrderMarkIsSkipped) {
+  const Algorithm a = parse_algorithm("\xEF\xBB\xBF" + to_text(linear_algorithm()), "bom.txt");
+  EXPECT_EQ(a, linear_algorithm());
+}
+
+TEST(ParseAlgorithm, ComponentsLongerThanTheBytecodeAllowsAreAnError) {
+  std::string text = "def Setup():\n";
+  for (uint32_t i = 0; i < kMaxComponentSize; ++i) text += "  s2 = s2 + s3\n";
+  text += "def Predict():\ndef Learn():\n";
+  expect_contains(parse_error(text), "algo.txt:16385: Setup has more than 16383 instructions");
+  // One fewer is fine.
+  const size_t cut = text.rfind("  s2 = s2 + s3\n");
+  EXPECT_EQ(parse_algorithm(text.erase(cut, 15), "ok.txt").setup.size(), kMaxComponentSize - 1);
+}
+
+TEST(ReadAlgorithmFile, ADirectoryIsSaidToBeOne) {
+  try {
+    read_algorithm_file(AMLZ_TEST_DATA_DIR);
+    ADD_FAILURE() << "read a directory";
+  } catch (const Error& e) {
+    expect_contains(e.what(), "is a directory, not an algorithm file");
+  }
+}
+
 TEST(ReadAlgorithmFile, MissingFileIsAnErrorNamingIt) {
   const std::string path = "/nonexistent-dir/no-such-algorithm.txt";
   try {

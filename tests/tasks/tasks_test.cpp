@@ -153,6 +153,19 @@ TEST(TaskSeeds, PastTheEndOfTheListSeedsAreConsecutive) {
   EXPECT_EQ(task_data_seed(spec, 2), 43u);
 }
 
+TEST(TaskSeeds, EachTaskSeedIsItsElementOfTheExpandedList) {
+  // task_param_seed answers in constant time (a set of 100,000 tasks asked it once per task, expanding the list
+  // each time); it must still be expand_seeds' element.
+  TaskSpec spec = regression_spec(TaskType::Linear, 4, 1000, 10, 10);
+  spec.data_seeds = {7, 3, 0xFFFFFFFEu};
+  const std::vector<uint32_t> params = expand_seeds(default_param_seeds(), 1000);
+  const std::vector<uint32_t> data = expand_seeds(spec.data_seeds, 1000);
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_EQ(task_param_seed(spec, i), params[static_cast<size_t>(i)]) << i;
+    ASSERT_EQ(task_data_seed(spec, i), data[static_cast<size_t>(i)]) << i;  // wraps past 2^32 - 1 like the list
+  }
+}
+
 TEST(TaskSeeds, TasksOfASetTakeTheirSeedsAndIndicesInOrder) {
   TaskSpec spec = regression_spec(TaskType::Linear, 2, 10, 10, 10);
   const TaskSet set = make_task_set(spec);
