@@ -37,6 +37,17 @@ void add_random_programs(ProgramBatch& batch, int n, const ComponentSizes& sizes
     batch.add(compile(make_algorithm(InitialAlgorithm::Random, sizes, ops, space, rng)), rng.next_u32());
 }
 
+// The op sets of the original's run_baseline.sh ("Basic", spec §12).
+OpLists run_baseline_ops() {
+  return {
+      ops_named({"SCALAR_CONST_SET_OP", "SCALAR_GAUSSIAN_SET_OP", "SCALAR_UNIFORM_SET_OP", "VECTOR_GAUSSIAN_SET_OP",
+                 "VECTOR_UNIFORM_SET_OP", "MATRIX_GAUSSIAN_SET_OP", "MATRIX_UNIFORM_SET_OP"}),
+      ops_named(
+          {"SCALAR_SUM_OP", "MATRIX_VECTOR_PRODUCT_OP", "VECTOR_MAX_OP", "VECTOR_INNER_PRODUCT_OP", "VECTOR_SUM_OP"}),
+      ops_named({"SCALAR_SUM_OP", "SCALAR_DIFF_OP", "SCALAR_PRODUCT_OP", "SCALAR_VECTOR_PRODUCT_OP", "VECTOR_SUM_OP",
+                 "VECTOR_HEAVYSIDE_OP", "VECTOR_PRODUCT_OP", "VECTOR_OUTER_PRODUCT_OP", "MATRIX_SUM_OP"})};
+}
+
 // The seed slides' network (configs/algorithms/seed_nn.txt): Predict 3 + Learn 8 instructions. Its printed
 // learning rate (4.1) diverges on our teacher tasks within a few steps, which would time early stops instead of
 // training; 0.01 trains all 1000 steps on every task at F = 4, 8, 16 with the identical instruction stream.
@@ -87,14 +98,23 @@ Workload paper_scale_workload(int programs) {
   w.name = "paper_f16";
   w.description = "paper scale: F=16, 10 nn_teacher tasks, 8000/1000, random 21/21/45 programs";
   w.tasks = task_set(TaskType::NnTeacher, 16, 10, 8000, 1000);
-  const OpLists ops = {
-      ops_named({"SCALAR_CONST_SET_OP", "SCALAR_GAUSSIAN_SET_OP", "SCALAR_UNIFORM_SET_OP", "VECTOR_GAUSSIAN_SET_OP",
-                 "VECTOR_UNIFORM_SET_OP", "MATRIX_GAUSSIAN_SET_OP", "MATRIX_UNIFORM_SET_OP"}),
-      ops_named(
-          {"SCALAR_SUM_OP", "MATRIX_VECTOR_PRODUCT_OP", "VECTOR_MAX_OP", "VECTOR_INNER_PRODUCT_OP", "VECTOR_SUM_OP"}),
-      ops_named({"SCALAR_SUM_OP", "SCALAR_DIFF_OP", "SCALAR_PRODUCT_OP", "SCALAR_VECTOR_PRODUCT_OP", "VECTOR_SUM_OP",
-                 "VECTOR_HEAVYSIDE_OP", "VECTOR_PRODUCT_OP", "VECTOR_OUTER_PRODUCT_OP", "MATRIX_SUM_OP"})};
-  add_random_programs(w.batch, programs, {21, 21, 45}, ops, {5, 9, 2}, 20260102);
+  add_random_programs(w.batch, programs, {21, 21, 45}, run_baseline_ops(), {5, 9, 2}, 20260102);
+  return w;
+}
+
+Workload fashion_mnist_workload(int programs) {
+  Workload w;
+  w.name = "fmnist_f16";
+  w.description = "real data: F=16, 10 projected Fashion-MNIST pair tasks, 8000/2000, random 21/21/45 programs";
+  TaskSpec s;
+  s.type = TaskType::ProjectedBinary;
+  s.eval = EvalType::Accuracy;
+  s.features = 16;
+  s.num_tasks = 10;
+  s.num_train = 8000;
+  s.num_valid = 2000;  // the default dataset (fashion_mnist) and pairs ("search"), the user's task cache
+  w.tasks = make_task_set(s);
+  add_random_programs(w.batch, programs, {21, 21, 45}, run_baseline_ops(), {5, 9, 2}, 20260103);
   return w;
 }
 

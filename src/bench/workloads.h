@@ -26,6 +26,10 @@ struct Workload {
 Workload demo_workload(int programs);
 Workload seed_nn_workload(int features, int programs);
 Workload paper_scale_workload(int programs);
+// (d) real data: the paper-scale programs of (c) on 10 projected Fashion-MNIST pair tasks (F=16, 8000 / 2000,
+// pairs drawn as configs/fashion_mnist_basic.toml draws them), read through the task cache. Throws amlz::Error
+// when the dataset is not installed.
+Workload fashion_mnist_workload(int programs);
 
 struct Measurement {
   double seconds = 0;           // median over repeats

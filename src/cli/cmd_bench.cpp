@@ -8,11 +8,13 @@
 
 #include "amlz/error.h"
 #include "amlz/eval/backend.h"
+#include "amlz/tasks/dataset.h"
 #include "bench/workloads.h"
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/json.h"
 #include "cli/search_bench.h"
+#include "cli/value_parse.h"
 
 namespace amlz::cli {
 namespace {
@@ -51,11 +53,11 @@ int cmd_bench(int argc, const char* const* argv) {
       "Measure evaluator throughput (train steps/s, evaluations/s, instructions/s) on every available "
       "backend. Prints one JSON line per workload and backend on stdout, a table on stderr.",
       "amlz bench"};
-  std::string workloads = "demo,seed_nn,paper", backends = "all", cpu_threads = "1,0", out,
+  std::string workloads = "demo,seed_nn,paper,fmnist", backends = "all", cpu_threads = "1,0", out,
               search_config = "configs/linear_regression.toml";
   int repeats = 3, cpu_programs = 0, gpu_programs = 0, search_seeds = 3, cuda_lanes = 0;
   bool quick = false;
-  app.add_option("--workloads", workloads, "comma list of: demo, seed_nn, paper, search");
+  app.add_option("--workloads", workloads, "comma list of: demo, seed_nn, paper, fmnist, search");
   app.add_option("--backends", backends, "comma list of cpu, cuda, or all (those available)");
   app.add_option("--cpu-threads", cpu_threads, "CPU thread counts to measure, comma list (0 = all cores)");
   app.add_option("--repeats", repeats, "timed repeats per measurement (median reported)")->check(CLI::PositiveNumber);
@@ -72,7 +74,8 @@ int cmd_bench(int argc, const char* const* argv) {
     const std::vector<Backend> available = available_backends();
     for (const std::string& b : split(backends == "all" ? "cpu,cuda" : backends)) {
       if (b == "cpu") {
-        for (const std::string& t : split(cpu_threads)) runs.push_back({Backend::Cpu, std::stoi(t)});
+        for (const std::string& t : split(cpu_threads))
+          runs.push_back({Backend::Cpu, static_cast<int>(parse_integer(t, 0, limits::kThreads, "--cpu-threads"))});
       } else if (b == "cuda") {
         if (std::find(available.begin(), available.end(), Backend::Cuda) != available.end())
           runs.push_back({Backend::Cuda, 0});
@@ -101,8 +104,16 @@ int cmd_bench(int argc, const char* const* argv) {
         run_search_bench(runs, search_config, search_seeds, emit);
         continue;
       }
-      if (name != "demo" && name != "seed_nn" && name != "paper")
+      if (name != "demo" && name != "seed_nn" && name != "paper" && name != "fmnist")
         throw ConfigError("--workloads: unknown workload '" + name + "'");
+      // Real data: skipped with a note when the dataset is missing, unless the user asked for it by name.
+      if (name == "fmnist") {
+        if (auto problem = data_source_problem(DataSource{})) {
+          if (app.count("--workloads") > 0) throw Error("--workloads fmnist: " + *problem);
+          std::cerr << "bench: skipping fmnist (" << *problem << ")\n";
+          continue;
+        }
+      }
       const std::vector<int> features = name == "seed_nn" ? std::vector<int>{4, 8, 16} : std::vector<int>{0};
       for (int f : features) {
         double cpu_rate = 0;  // the last CPU run's steps/s, for the GPU/CPU ratio
@@ -115,12 +126,15 @@ int cmd_bench(int argc, const char* const* argv) {
               n = gpu ? 20000 : 8000;
             else if (name == "seed_nn")
               n = gpu ? 4096 : (f >= 16 ? 32 : 64);
+            else if (name == "fmnist")
+              n = gpu ? 2048 : 24;
             else
               n = gpu ? 2048 : 32;
             if (quick) n = std::max(1, n / 8);
           }
           const bench::Workload w = name == "demo"      ? bench::demo_workload(n)
                                     : name == "seed_nn" ? bench::seed_nn_workload(f, n)
+                                    : name == "fmnist"  ? bench::fashion_mnist_workload(n)
                                                         : bench::paper_scale_workload(n);
           EvaluatorOptions o;
           o.cpu_threads = run.threads;

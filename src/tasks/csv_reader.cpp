@@ -83,14 +83,15 @@ Split read_csv(const std::string& path, const std::string& label_column, int* di
                       std::to_string(columns) + " columns, numbered from 0)");
       } else {
         if (header.empty())
-          throw Error(where + ": label_column \"" + label_column +
+          throw Error(where + ": label_column \"" + printable(label_column) +
                       "\" names a column, but the file has no header line (give the column's 0-based index instead)");
         size_t k = 0;
         while (k < header.size() && header[k] != label_column) ++k;
         if (k == header.size()) {
           std::string names;
           for (const std::string& h : header) names += (names.empty() ? "" : ", ") + h;
-          throw Error(where + ": no column named \"" + label_column + "\" in the header (" + names + ")");
+          throw Error(where + ": no column named \"" + printable(label_column) + "\" in the header (" +
+                      printable(names) + ")");
         }
         label = k;
       }
@@ -101,17 +102,18 @@ Split read_csv(const std::string& path, const std::string& label_column, int* di
                   std::to_string(columns));
     for (size_t c = 0; c < columns; ++c) {
       double v = 0;
-      const std::string col = "column " + std::to_string(c) + (header.empty() ? "" : " (" + header[c] + ")");
+      const std::string col =
+          "column " + std::to_string(c) + (header.empty() ? "" : " (" + printable(header[c], 40) + ")");
       if (!parse_number(fields[c], &v))
-        throw Error(where + ": " + col + ": '" + std::string(fields[c]) + "' is not a number");
-      if (!std::isfinite(v)) throw Error(where + ": " + col + ": " + std::string(fields[c]) + " is not finite");
+        throw Error(where + ": " + col + ": '" + printable(fields[c]) + "' is not a number");
+      if (!std::isfinite(v)) throw Error(where + ": " + col + ": " + printable(fields[c]) + " is not finite");
       if (c == label) {
         if (v < 0 || v != std::floor(v) || v >= (1 << 20))
-          throw Error(where + ": label " + std::string(fields[c]) + " is not a class id (0, 1, 2, ...)");
+          throw Error(where + ": label " + printable(fields[c]) + " is not a class id (0, 1, 2, ...)");
         s.y.push_back(static_cast<int>(v));
       } else {
         const float f = static_cast<float>(v);
-        if (!std::isfinite(f)) throw Error(where + ": " + col + ": " + std::string(fields[c]) + " overflows a float");
+        if (!std::isfinite(f)) throw Error(where + ": " + col + ": " + printable(fields[c]) + " overflows a float");
         s.x_f32.push_back(f);
       }
     }

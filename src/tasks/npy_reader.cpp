@@ -41,7 +41,7 @@ class HeaderParser {
         a.shape = tuple();
         have_shape = true;
       } else {
-        fail("unexpected key '" + key + "' in the header");
+        fail("unexpected key '" + printable(key) + "' in the header");
       }
       if (!accept(',')) {
         expect('}');
@@ -56,7 +56,7 @@ class HeaderParser {
 
  private:
   [[noreturn]] void fail(const std::string& what) const {
-    throw Error(path_ + ": malformed .npy header: " + what + " (header: " + s_ + ")");
+    throw Error(path_ + ": malformed .npy header: " + what + " (header: " + printable(s_) + ")");
   }
   void skip_space() {
     while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\n' || s_[pos_] == '\t')) ++pos_;
@@ -195,7 +195,7 @@ NpyArray read_npy(const std::string& path) {
                 a.descr.substr(1) + "'))");
   const size_t size = item_size(a.descr);
   if (size == 0)
-    throw Error(path + ": dtype '" + a.descr +
+    throw Error(path + ": dtype '" + printable(a.descr) +
                 "' is not supported (float32 '<f4', float64 '<f8', uint8 '|u1', int32 '<i4', int64 '<i8')");
   uint64_t count = 1;
   for (uint64_t d : a.shape) {

@@ -6,10 +6,13 @@
 #include <atomic>
 #include <cmath>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "amlz/core/features.h"
 #include "amlz/core/philox.h"
 #include "amlz/error.h"
+#include "amlz/tasks/projected_binary.h"
 #include "amlz/tasks/task_seeds.h"
 
 namespace amlz {
@@ -141,12 +144,16 @@ void validate(const TaskSpec& s, const std::string& where) {
   if (s.type == TaskType::Linear || s.type == TaskType::Affine || s.type == TaskType::NnTeacher) {
     if (s.eval != EvalType::RmsError) fail(std::string(enum_name(s.type)) + " tasks are scored by eval = \"rms\"");
   }
+  if (s.type == TaskType::ProjectedBinary) validate_projected(s, where);
 }
 
 TaskSet make_task_set(const TaskSpec& spec) {
   validate(spec, "task spec");
   TaskSet set;
   set.id = next_task_set_id();
+  // Real-data tasks are made together: one cache lookup each, then one decode per dataset for the rest.
+  std::vector<ProjectedData> projected;
+  if (spec.type == TaskType::ProjectedBinary) projected = make_projected_tasks(spec);
   for (int i = 0; i < spec.num_tasks; ++i) {
     Task t;
     t.index = static_cast<uint32_t>(i);
@@ -165,6 +172,14 @@ TaskSet make_task_set(const TaskSpec& spec) {
       case TaskType::UnitZeros: make_constant(t, 0.0f); break;
       case TaskType::UnitOnes: make_constant(t, 1.0f); break;
       case TaskType::UnitIncrement: make_increment(t, spec.increment); break;
+      case TaskType::ProjectedBinary: {
+        ProjectedData& d = projected[static_cast<size_t>(i)];
+        t.train_x = std::move(d.train_x);
+        t.train_y = std::move(d.train_y);
+        t.valid_x = std::move(d.valid_x);
+        t.valid_y = std::move(d.valid_y);
+        break;
+      }
       case TaskType::UnitFixed:
         t.train_x = spec.train_features;
         t.train_y = spec.train_labels;

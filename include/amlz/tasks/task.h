@@ -7,17 +7,19 @@
 #include <vector>
 
 #include "amlz/core/enum_names.h"
+#include "amlz/tasks/dataset.h"
 
 namespace amlz {
 
 enum class TaskType : uint8_t {
-  Linear,         // y = w.x, w and x ~ N(0,1)
-  Affine,         // y = w.x + b (the paper's Fig. 4 "affine" tasks)
-  NnTeacher,      // y = u . relu(W x), a random 2-layer teacher net with rows/entries 0 and 2 zeroed
-  UnitFixed,      // explicit examples from the config
-  UnitZeros,      // features and labels 0
-  UnitOnes,       // features and labels 1
-  UnitIncrement,  // k-th example = k * increment everywhere (restarts at 0 for validation)
+  Linear,           // y = w.x, w and x ~ N(0,1)
+  Affine,           // y = w.x + b (the paper's Fig. 4 "affine" tasks)
+  NnTeacher,        // y = u . relu(W x), a random 2-layer teacher net with rows/entries 0 and 2 zeroed
+  UnitFixed,        // explicit examples from the config
+  UnitZeros,        // features and labels 0
+  UnitOnes,         // features and labels 1
+  UnitIncrement,    // k-th example = k * increment everywhere (restarts at 0 for validation)
+  ProjectedBinary,  // two classes of a real dataset, randomly projected to F features (tasks/projected_binary.h)
 };
 enum class EvalType : uint8_t { RmsError = 0, Accuracy = 1 };
 
@@ -29,12 +31,24 @@ struct EnumNames<TaskType> {
                                                  {TaskType::UnitFixed, "unit_fixed"},
                                                  {TaskType::UnitZeros, "unit_zeros"},
                                                  {TaskType::UnitOnes, "unit_ones"},
-                                                 {TaskType::UnitIncrement, "unit_increment"}};
+                                                 {TaskType::UnitIncrement, "unit_increment"},
+                                                 {TaskType::ProjectedBinary, "projected_binary"}};
 };
 template <>
 struct EnumNames<EvalType> {
   static constexpr EnumName<EvalType> table[] = {{EvalType::RmsError, "rms"}, {EvalType::Accuracy, "accuracy"}};
 };
+
+// Which examples a projected task validates on: held-out training-split examples (search and select tasks), or
+// the dataset's test split (final tasks).
+enum class DataSplit : uint8_t { Valid, Test };
+template <>
+struct EnumNames<DataSplit> {
+  static constexpr EnumName<DataSplit> table[] = {{DataSplit::Valid, "valid"}, {DataSplit::Test, "test"}};
+};
+
+// The pairs the original holds out of search for selection and final evaluation (spec §5.3).
+inline constexpr const char* kOriginalHeldOutPairs = "4-6, 3-5, 8-9, 3-8, 0-9, 2-9, 1-8, 3-6, 0-5";
 
 // One homogeneous group of tasks, as a config file describes it (the original's TaskSpec).
 struct TaskSpec {
@@ -50,6 +64,15 @@ struct TaskSpec {
   float increment = 1.0f;  // UnitIncrement
   // UnitFixed: F values per example, one label per example.
   std::vector<float> train_features, train_labels, valid_features, valid_labels;
+  // ProjectedBinary (tasks/projected_binary.h). Task i uses datasets[i % size] and its pair, param seed (the
+  // projection) and data seed (its examples; for pairs = "search" also the pair).
+  std::vector<DatasetKind> datasets{DatasetKind::FashionMnist};
+  std::vector<std::string> data_dirs;  // empty, or one per dataset; "" = that dataset's default directory
+  std::string pairs = "search";        // "search", "held_out", or a list "a-b, c-d" (a: label 1, b: label 0)
+  std::string held_out_pairs = kOriginalHeldOutPairs;  // never drawn by "search"; "" holds none out
+  DataSplit split = DataSplit::Valid;
+  std::string label_column;  // csv: a header name or 0-based index; "" = the last column
+  std::string cache_dir;     // "" = $AMLZ_CACHE_DIR, else $XDG_CACHE_HOME/amlz, else ~/.cache/amlz; "off" = none
 };
 
 // A materialised task. Features are row-major [example][F].
