@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// The CPU reference interpreter: executes bytecode on one task exactly as spec §4 says. Vector and matrix ops go
-// through Eigen fixed-size maps; only the per-element edge rules (op_semantics.h) and the random draws (core/philox.h)
-// are shared with the GPU. Private to src/eval.
+// The CPU reference interpreter, the oracle of every other backend: executes bytecode on one task exactly as spec §4
+// says, one instruction at a time, with each vector and matrix op a plain loop over the compile-time feature size.
+// Shared with the GPU: only the per-element edge rules (op_semantics.h) and the random draws (core/philox.h); shared
+// with the CPU vector backend: also the arithmetic contract of cpu_numerics.h. Private to src/eval.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <type_traits>
 #include <vector>
 
 #include <Eigen/Core>
@@ -17,43 +18,34 @@
 #include "amlz/core/philox.h"
 #include "amlz/eval/evaluator.h"
 #include "amlz/tasks/task.h"
+#include "eval/cpu_numerics.h"
 
 namespace amlz::cpu {
 
 template <class T, int F>
 class Interpreter {
  public:
+  // Views of memory for tests and inspection; the interpreter itself works on the raw arrays.
   using Vec = Eigen::Matrix<T, F, 1>;
   using Mat = Eigen::Matrix<T, F, F, Eigen::RowMajor>;
   using VecMap = Eigen::Map<Vec>;
   using MatMap = Eigen::Map<Mat>;
 
-  // Memory for a program's compacted address counts, zeroed. The buffer is reused between calls. The vector and
-  // matrix regions start 64-byte aligned, so every slot has the same alignment whatever its address: Eigen's
-  // vectorised reductions then sum in the same order wherever compaction puts an operand.
+  // Memory for a program's compacted address counts, zeroed. The buffer is reused between calls.
   void reset(const ProgramDesc& d) {
-    constexpr size_t kAlign = 64 / sizeof(T);
-    auto round_up = [](size_t x) { return (x + kAlign - 1) / kAlign * kAlign; };
-    const size_t scalars = round_up(d.n_scalars), vectors = round_up(static_cast<size_t>(d.n_vectors) * F);
-    const size_t n = scalars + vectors + static_cast<size_t>(d.n_matrices) * F * F;
-    memory_.assign(n + kAlign, T(0));
-    T* base = memory_.data();
-    base += (kAlign - (reinterpret_cast<uintptr_t>(base) / sizeof(T)) % kAlign) % kAlign;
-    s_ = base;
+    const size_t scalars = d.n_scalars, vectors = static_cast<size_t>(d.n_vectors) * F;
+    memory_.assign(scalars + vectors + static_cast<size_t>(d.n_matrices) * F * F, T(0));
+    s_ = memory_.data();
     v_ = s_ + scalars;
     m_ = v_ + vectors;
   }
 
   T& s(int i) { return s_[i]; }
-  VecMap v(int i) { return VecMap(v_ + static_cast<size_t>(i) * F); }
-  MatMap m(int i) { return MatMap(m_ + static_cast<size_t>(i) * F * F); }
+  VecMap v(int i) { return VecMap(vec(i)); }
+  MatMap m(int i) { return MatMap(mat(i)); }
 
   void set_features(const float* x) {
-    if constexpr (std::is_same_v<T, float>) {
-      std::memcpy(v_, x, sizeof(float) * F);
-    } else {
-      for (int j = 0; j < F; ++j) v_[j] = static_cast<T>(x[j]);
-    }
+    for (int j = 0; j < F; ++j) v_[j] = static_cast<T>(x[j]);
   }
 
   // The hot loop: execute() is forced inline so each instruction costs one indexed jump, not a call.
@@ -62,37 +54,60 @@ class Interpreter {
   }
 
  private:
-  static T mean_of(const T* x, int count) {
-    T sum = 0;
-    for (int i = 0; i < count; ++i) sum += x[i];
-    return sum / T(count);
-  }
-  // Population st.dev. as the original: sqrt(mean of squares - square of mean), no clamp.
-  static T stdev_of(const T* x, int count) {
-    T sum = 0, sq = 0;
-    for (int i = 0; i < count; ++i) {
-      sum += x[i];
-      sq += x[i] * x[i];
-    }
-    const T mean = sum / T(count);
-    return std::sqrt(sq / T(count) - mean * mean);
-  }
+  T* vec(int i) { return v_ + static_cast<size_t>(i) * F; }
+  T* mat(int i) { return m_ + static_cast<size_t>(i) * F * F; }
 
-  template <class Draw>
-  void fill_random(T* out, int count, const Instr& in, const RandomStream& rc, Draw draw) {
-    const uint32_t key = random_key(in);
-    for (int e = 0; e < count; ++e) {
-      const Philox4 r = random_op_draw(rc, key, static_cast<uint32_t>(e));
-      out[e] = static_cast<T>(draw(r));
-    }
+  // The kernels: plain loops over the compile-time size, inlined into the dispatch. Element-wise ops may write
+  // their own input (each element is read before it is written); the three ops whose outputs mix elements (M*v,
+  // matmul, transpose) build the result first, so out may alias an input. Sums run in index order from +0
+  // (cpu_numerics.h): the vector backend sums each lane in the same order and agrees bit for bit.
+  template <int N, class Fn>
+  static void map1(T* out, const T* a, Fn f) {
+    for (int i = 0; i < N; ++i) out[i] = f(a[i]);
+  }
+  template <int N, class Fn>
+  static void map2(T* out, const T* a, const T* b, Fn f) {
+    for (int i = 0; i < N; ++i) out[i] = f(a[i], b[i]);
+  }
+  static T sum(const T* x, int count, int stride = 1) {
+    T s = 0;
+    for (int i = 0; i < count; ++i) s += x[i * stride];
+    return s;
+  }
+  static T sum_of_squares(const T* x, int count, int stride = 1) {
+    T s = 0;
+    for (int i = 0; i < count; ++i) s += x[i * stride] * x[i * stride];
+    return s;
+  }
+  static T dot(const T* a, const T* b, int b_stride = 1) {
+    T s = 0;
+    for (int i = 0; i < F; ++i) s += a[i] * b[i * b_stride];
+    return s;
+  }
+  static void matrix_vector(T* out, const T* m, const T* x) {
+    T r[F];
+    for (int i = 0; i < F; ++i) r[i] = dot(m + i * F, x);
+    std::memcpy(out, r, sizeof r);
+  }
+  static void matrix_matrix(T* out, const T* a, const T* b) {
+    T r[F * F];
+    for (int i = 0; i < F; ++i)
+      for (int j = 0; j < F; ++j) r[i * F + j] = dot(a + i * F, b + j, F);
+    std::memcpy(out, r, sizeof r);
+  }
+  static void transpose(T* out, const T* a) {
+    T r[F * F];
+    for (int i = 0; i < F; ++i)
+      for (int j = 0; j < F; ++j) r[j * F + i] = a[i * F + j];
+    std::memcpy(out, r, sizeof r);
   }
 
   AMLZ_FORCEINLINE void execute(const Instr& in, const RandomStream& rc) {
-    using std::abs;
     const int o = in.out, a = in.in1, b = in.in2;
     // verify() admits only the 65 opcodes: this spares the switch a range check per dispatch, and unlike a
     // `default:` it leaves -Wswitch to report an op of the table that has no case.
     if (!is_valid_op(static_cast<uint8_t>(in.op))) __builtin_unreachable();
+    constexpr int FF = F * F;
     switch (in.op) {
       case Op::NoOp: break;
       case Op::ScalarSum: s_[o] = s_[a] + s_[b]; break;
@@ -110,68 +125,81 @@ class Interpreter {
       case Op::ScalarExp: s_[o] = std::exp(s_[a]); break;
       case Op::ScalarLog: s_[o] = std::log(s_[a]); break;
       case Op::ScalarHeaviside: s_[o] = heaviside_scalar(s_[a]); break;
-      case Op::VectorHeaviside: v(o) = v(a).unaryExpr([](T x) { return heaviside_elementwise(x); }); break;
-      case Op::MatrixHeaviside: m(o) = m(a).unaryExpr([](T x) { return heaviside_elementwise(x); }); break;
-      case Op::ScalarVectorProduct: v(o) = s_[a] * v(b); break;
-      case Op::ScalarBroadcast: v(o).setConstant(s_[a]); break;
-      case Op::VectorReciprocal: v(o) = v(a).cwiseInverse(); break;
-      case Op::VectorNorm: s_[o] = v(a).norm(); break;
-      case Op::VectorAbs: v(o) = v(a).cwiseAbs(); break;
-      case Op::VectorSum: v(o) = v(a) + v(b); break;
-      case Op::VectorDiff: v(o) = v(a) - v(b); break;
-      case Op::VectorProduct: v(o) = v(a).cwiseProduct(v(b)); break;
-      case Op::VectorDivision: v(o) = v(a).cwiseQuotient(v(b)); break;
-      case Op::VectorInnerProduct: s_[o] = v(a).dot(v(b)); break;
-      case Op::VectorOuterProduct: m(o) = v(a) * v(b).transpose(); break;
-      case Op::ScalarMatrixProduct: m(o) = s_[a] * m(b); break;
-      case Op::MatrixReciprocal: m(o) = m(a).cwiseInverse(); break;
-      case Op::MatrixVectorProduct: v(o) = (m(a) * v(b)).eval(); break;  // out may alias the input vector
-      case Op::VectorColumnBroadcast: m(o) = v(a).replicate(1, F); break;
-      case Op::VectorRowBroadcast: m(o) = v(a).transpose().replicate(F, 1); break;
-      case Op::MatrixNorm: s_[o] = m(a).norm(); break;
-      case Op::MatrixColumnNorm: v(o) = m(a).colwise().norm().transpose(); break;
-      case Op::MatrixRowNorm: v(o) = m(a).rowwise().norm(); break;
-      case Op::MatrixTranspose: m(o) = m(a).transpose().eval(); break;  // in place when out == in1
-      case Op::MatrixAbs: m(o) = m(a).cwiseAbs(); break;
-      case Op::MatrixSum: m(o) = m(a) + m(b); break;
-      case Op::MatrixDiff: m(o) = m(a) - m(b); break;
-      case Op::MatrixProduct: m(o) = m(a).cwiseProduct(m(b)); break;
-      case Op::MatrixDivision: m(o) = m(a).cwiseQuotient(m(b)); break;
-      case Op::MatrixMatrixProduct: m(o) = (m(a) * m(b)).eval(); break;
-      case Op::ScalarMin: s_[o] = min_sv(s_[a], s_[b]); break;
-      case Op::VectorMin: v(o) = v(a).binaryExpr(v(b), [](T x, T y) { return min_sv(x, y); }); break;
-      case Op::MatrixMin: m(o) = m(a).binaryExpr(m(b), [](T x, T y) { return min_m(x, y); }); break;
-      case Op::ScalarMax: s_[o] = max_sv(s_[a], s_[b]); break;
-      case Op::VectorMax: v(o) = v(a).binaryExpr(v(b), [](T x, T y) { return max_sv(x, y); }); break;
-      case Op::MatrixMax: m(o) = m(a).binaryExpr(m(b), [](T x, T y) { return max_m(x, y); }); break;
-      case Op::VectorMean: s_[o] = mean_of(v(a).data(), F); break;
-      case Op::MatrixMean: s_[o] = mean_of(m(a).data(), F * F); break;
-      case Op::MatrixRowMean: v(o) = m(a).rowwise().mean(); break;
-      case Op::MatrixRowStDev: {
-        Vec r;
-        for (int i = 0; i < F; ++i) r[i] = stdev_of(m(a).row(i).data(), F);
-        v(o) = r;
+      case Op::VectorHeaviside: map1<F>(vec(o), vec(a), heaviside_elementwise<T>); break;
+      case Op::MatrixHeaviside: map1<FF>(mat(o), mat(a), heaviside_elementwise<T>); break;
+      case Op::ScalarVectorProduct: {
+        const T x = s_[a];
+        map1<F>(vec(o), vec(b), [x](T y) { return x * y; });
         break;
       }
-      case Op::VectorStDev: s_[o] = stdev_of(v(a).data(), F); break;
-      case Op::MatrixStDev: s_[o] = stdev_of(m(a).data(), F * F); break;
+      case Op::ScalarBroadcast: std::fill_n(vec(o), F, s_[a]); break;
+      case Op::VectorReciprocal: map1<F>(vec(o), vec(a), [](T x) { return T(1) / x; }); break;
+      case Op::VectorNorm: s_[o] = std::sqrt(sum_of_squares(vec(a), F)); break;
+      case Op::VectorAbs: map1<F>(vec(o), vec(a), [](T x) { return std::abs(x); }); break;
+      case Op::VectorSum: map2<F>(vec(o), vec(a), vec(b), [](T x, T y) { return x + y; }); break;
+      case Op::VectorDiff: map2<F>(vec(o), vec(a), vec(b), [](T x, T y) { return x - y; }); break;
+      case Op::VectorProduct: map2<F>(vec(o), vec(a), vec(b), [](T x, T y) { return x * y; }); break;
+      case Op::VectorDivision: map2<F>(vec(o), vec(a), vec(b), [](T x, T y) { return x / y; }); break;
+      case Op::VectorInnerProduct: s_[o] = dot(vec(a), vec(b)); break;
+      case Op::VectorOuterProduct:
+        for (int i = 0; i < F; ++i)
+          for (int j = 0; j < F; ++j) mat(o)[i * F + j] = vec(a)[i] * vec(b)[j];
+        break;
+      case Op::ScalarMatrixProduct: {
+        const T x = s_[a];
+        map1<FF>(mat(o), mat(b), [x](T y) { return x * y; });
+        break;
+      }
+      case Op::MatrixReciprocal: map1<FF>(mat(o), mat(a), [](T x) { return T(1) / x; }); break;
+      case Op::MatrixVectorProduct: matrix_vector(vec(o), mat(a), vec(b)); break;
+      case Op::VectorColumnBroadcast:  // every column is v: M(i, j) = v(i)
+        for (int i = 0; i < F; ++i) std::fill_n(mat(o) + i * F, F, vec(a)[i]);
+        break;
+      case Op::VectorRowBroadcast:  // every row is v: M(i, j) = v(j)
+        for (int i = 0; i < F; ++i) std::memcpy(mat(o) + i * F, vec(a), sizeof(T) * F);
+        break;
+      case Op::MatrixNorm: s_[o] = std::sqrt(sum_of_squares(mat(a), FF)); break;
+      case Op::MatrixColumnNorm:
+        for (int j = 0; j < F; ++j) vec(o)[j] = std::sqrt(sum_of_squares(mat(a) + j, F, F));
+        break;
+      case Op::MatrixRowNorm:
+        for (int i = 0; i < F; ++i) vec(o)[i] = std::sqrt(sum_of_squares(mat(a) + i * F, F));
+        break;
+      case Op::MatrixTranspose: transpose(mat(o), mat(a)); break;
+      case Op::MatrixAbs: map1<FF>(mat(o), mat(a), [](T x) { return std::abs(x); }); break;
+      case Op::MatrixSum: map2<FF>(mat(o), mat(a), mat(b), [](T x, T y) { return x + y; }); break;
+      case Op::MatrixDiff: map2<FF>(mat(o), mat(a), mat(b), [](T x, T y) { return x - y; }); break;
+      case Op::MatrixProduct: map2<FF>(mat(o), mat(a), mat(b), [](T x, T y) { return x * y; }); break;
+      case Op::MatrixDivision: map2<FF>(mat(o), mat(a), mat(b), [](T x, T y) { return x / y; }); break;
+      case Op::MatrixMatrixProduct: matrix_matrix(mat(o), mat(a), mat(b)); break;
+      case Op::ScalarMin: s_[o] = min_sv(s_[a], s_[b]); break;
+      case Op::VectorMin: map2<F>(vec(o), vec(a), vec(b), min_sv<T>); break;
+      case Op::MatrixMin: map2<FF>(mat(o), mat(a), mat(b), min_m<T>); break;
+      case Op::ScalarMax: s_[o] = max_sv(s_[a], s_[b]); break;
+      case Op::VectorMax: map2<F>(vec(o), vec(a), vec(b), max_sv<T>); break;
+      case Op::MatrixMax: map2<FF>(mat(o), mat(a), mat(b), max_m<T>); break;
+      case Op::VectorMean: s_[o] = sum(vec(a), F) / T(F); break;
+      case Op::MatrixMean: s_[o] = sum(mat(a), FF) / T(FF); break;
+      case Op::MatrixRowMean:
+        for (int i = 0; i < F; ++i) vec(o)[i] = sum(mat(a) + i * F, F) / T(F);
+        break;
+      case Op::MatrixRowStDev:
+        for (int i = 0; i < F; ++i) vec(o)[i] = stdev_of(mat(a) + i * F, F);
+        break;
+      case Op::VectorStDev: s_[o] = stdev_of(vec(a), F); break;
+      case Op::MatrixStDev: s_[o] = stdev_of(mat(a), FF); break;
       case Op::ScalarConstSet: s_[o] = static_cast<T>(in.d0); break;
-      case Op::VectorConstSet: v(o)[decode_index(in.d0, F)] = static_cast<T>(in.d1); break;
-      case Op::MatrixConstSet: m(o)(decode_index(in.d0, F), decode_index(in.d1, F)) = static_cast<T>(in.d2); break;
-      case Op::ScalarUniformSet: fill_random(&s_[o], 1, in, rc, uniform_draw(in)); break;
-      case Op::VectorUniformSet: fill_random(v(o).data(), F, in, rc, uniform_draw(in)); break;
-      case Op::MatrixUniformSet: fill_random(m(o).data(), F * F, in, rc, uniform_draw(in)); break;
-      case Op::ScalarGaussianSet: fill_random(&s_[o], 1, in, rc, gaussian_draw(in)); break;
-      case Op::VectorGaussianSet: fill_random(v(o).data(), F, in, rc, gaussian_draw(in)); break;
-      case Op::MatrixGaussianSet: fill_random(m(o).data(), F * F, in, rc, gaussian_draw(in)); break;
+      case Op::VectorConstSet: vec(o)[decode_index(in.d0, F)] = static_cast<T>(in.d1); break;
+      case Op::MatrixConstSet:
+        mat(o)[decode_index(in.d0, F) * F + decode_index(in.d1, F)] = static_cast<T>(in.d2);
+        break;
+      case Op::ScalarUniformSet: fill_random(&s_[o], 1, 1, in, rc); break;
+      case Op::VectorUniformSet: fill_random(vec(o), F, 1, in, rc); break;
+      case Op::MatrixUniformSet: fill_random(mat(o), FF, 1, in, rc); break;
+      case Op::ScalarGaussianSet: fill_random(&s_[o], 1, 1, in, rc); break;
+      case Op::VectorGaussianSet: fill_random(vec(o), F, 1, in, rc); break;
+      case Op::MatrixGaussianSet: fill_random(mat(o), FF, 1, in, rc); break;
     }
-  }
-
-  static auto uniform_draw(const Instr& in) {
-    return [lo = double(in.d0), hi = double(in.d1)](const Philox4& r) { return uniform_open(lo, hi, r.v[0]); };
-  }
-  static auto gaussian_draw(const Instr& in) {
-    return [mu = double(in.d0), sd = double(in.d1)](const Philox4& r) { return gaussian(mu, sd, r.v[0], r.v[1]); };
   }
 
   std::vector<T> memory_;
