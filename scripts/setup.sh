@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential cmake libeigen3-dev libcli11-dev libgtest-dev zlib1g-dev dataset-fashion-mnist)
+packages=(build-essential cmake libeigen3-dev libcli11-dev libgtest-dev libhwy-dev zlib1g-dev dataset-fashion-mnist)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

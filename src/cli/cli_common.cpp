@@ -45,6 +45,7 @@ std::unique_ptr<Evaluator> make_configured_evaluator(const Config& config, Preci
   EvaluatorOptions o;
   o.cpu_threads = config.threads;
   o.cpu_precision = precision;
+  o.cpu_interpreter = cpu_interpreter_for(config.backend);
   auto ev = make_evaluator(b, o);
   if (announce) {
     std::cerr << "backend: " << ev->describe();

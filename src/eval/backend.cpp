@@ -27,18 +27,23 @@ std::vector<Backend> available_backends() {
 }
 
 Backend resolve_backend(std::string_view name) {
-  if (name == "cpu") return Backend::Cpu;
+  if (name == "cpu" || name == "cpu-reference") return Backend::Cpu;
   if (name == "cuda") {
     const std::string why = cuda_unavailable_reason();
     if (!why.empty()) throw Error("--backend cuda is not available: " + why);
     return Backend::Cuda;
   }
   if (name == "auto") return cuda_unavailable_reason().empty() ? Backend::Cuda : Backend::Cpu;
-  throw ConfigError("backend must be auto, cpu or cuda (got '" + std::string(name) + "')");
+  throw ConfigError("backend must be auto, cpu, cpu-reference or cuda (got '" + std::string(name) + "')");
+}
+
+CpuInterpreter cpu_interpreter_for(std::string_view backend_name) {
+  return backend_name == "cpu-reference" ? CpuInterpreter::Reference : CpuInterpreter::Vector;
 }
 
 std::unique_ptr<Evaluator> make_evaluator(Backend b, const EvaluatorOptions& options) {
-  if (b == Backend::Cpu) return make_cpu_evaluator({options.cpu_threads, options.cpu_precision});
+  if (b == Backend::Cpu)
+    return make_cpu_evaluator({options.cpu_threads, options.cpu_precision, options.cpu_interpreter});
 #if defined(AMLZ_HAS_CUDA)
   const std::string why = cuda_unavailable_reason();
   if (!why.empty()) throw Error("the CUDA backend is not available: " + why);

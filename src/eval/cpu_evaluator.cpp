@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// CpuEvaluator: spreads work items over a thread pool; each thread owns one interpreter per (precision, F).
+// CpuEvaluator: spreads work over a thread pool. The reference interpreter takes one work item at a time; the vector
+// interpreter takes lane groups (one program on up to 16 tasks whose schedules match), which this file forms.
 #include "amlz/eval/cpu_evaluator.h"
 
+#include <algorithm>
 #include <iterator>
 #include <string>
 #include <tuple>
@@ -12,6 +14,7 @@
 #include "amlz/error.h"
 #include "eval/cpu_interpreter.h"
 #include "eval/thread_pool.h"
+#include "eval/vector_interpreter.h"
 
 namespace amlz {
 namespace {
@@ -26,6 +29,7 @@ using Interpreters = decltype(interpreters_for<T>(std::make_index_sequence<std::
 struct Workspace {
   Interpreters<float> f32;
   Interpreters<double> f64;
+  cpu::VectorWorkspace vector;
 };
 
 template <class T>
@@ -39,6 +43,26 @@ TaskResult run_item(Interpreters<T>& its, const ProgramBatch& batch, const TaskS
   });
 }
 
+// The part of a work item's schedule that lanes of one group must share; everything else may differ per lane.
+struct Schedule {
+  int features, n_train, n_epochs;
+  uint32_t train_steps, valid_steps;  // effective: capped by the task
+  EvalType eval;
+  bool operator==(const Schedule& o) const {
+    return features == o.features && n_train == o.n_train && n_epochs == o.n_epochs && train_steps == o.train_steps &&
+           valid_steps == o.valid_steps && eval == o.eval;
+  }
+};
+
+Schedule schedule_of(const WorkItem& w, const Task& t) {
+  return {t.features,
+          t.n_train,
+          t.n_epochs,
+          std::min(w.train_steps, t.max_train_steps()),
+          std::min<uint32_t>(w.valid_steps, static_cast<uint32_t>(t.n_valid)),
+          t.eval};
+}
+
 class CpuEvaluator final : public Evaluator {
  public:
   explicit CpuEvaluator(const CpuEvaluatorOptions& o)
@@ -46,15 +70,26 @@ class CpuEvaluator final : public Evaluator {
 
   Backend backend() const override { return Backend::Cpu; }
   std::string describe() const override {
-    return "cpu (" + std::to_string(pool_.size()) + (pool_.size() == 1 ? " thread, " : " threads, ") +
-           (options_.precision == Precision::Float64 ? "float64)" : "float32)");
+    std::string s = "cpu (";
+    if (precision() == Precision::Float64)
+      s += "reference interpreter, ";
+    else if (vector())
+      s += "vector interpreter " + cpu::vector_target() + " x" + std::to_string(cpu::kVectorLanes) + " lanes, ";
+    else
+      s += "reference interpreter, ";
+    s += std::to_string(pool_.size()) + (pool_.size() == 1 ? " thread, " : " threads, ");
+    return s + (precision() == Precision::Float64 ? "float64)" : "float32)");
   }
 
   std::vector<TaskResult> evaluate(const ProgramBatch& batch, const TaskSet& tasks, const std::vector<WorkItem>& items,
                                    const EvalRequest& req) override {
     check_evaluation_input(batch, tasks, items);
     std::vector<TaskResult> results(items.size());
-    const bool f64 = options_.precision == Precision::Float64;
+    if (vector()) {
+      evaluate_vector(batch, tasks, items, req, results);
+      return results;
+    }
+    const bool f64 = precision() == Precision::Float64;
     pool_.parallel_for(items.size(), 16, [&](int worker, size_t i) {
       Workspace& ws = workspaces_[static_cast<size_t>(worker)];
       results[i] = f64 ? run_item<double>(ws.f64, batch, tasks, items[i], req)
@@ -64,9 +99,69 @@ class CpuEvaluator final : public Evaluator {
   }
 
  private:
+  Precision precision() const { return options_.precision; }
+  bool vector() const { return options_.interpreter == CpuInterpreter::Vector && precision() == Precision::Float32; }
+
+  // Groups the items of each program by schedule, at most kVectorLanes per group, and runs the groups in parallel.
+  // Which items share a group never changes a result: lanes only share the instruction stream.
+  void evaluate_vector(const ProgramBatch& batch, const TaskSet& tasks, const std::vector<WorkItem>& items,
+                       const EvalRequest& req, std::vector<TaskResult>& results) {
+    // Items bucketed by program (a counting sort, stable), so grouping is linear in the number of items.
+    by_program_start_.assign(batch.size() + 1, 0);
+    for (const WorkItem& w : items) ++by_program_start_[w.program + 1];
+    for (size_t p = 0; p < batch.size(); ++p) by_program_start_[p + 1] += by_program_start_[p];
+    by_program_.resize(items.size());
+    fill_.assign(by_program_start_.begin(), by_program_start_.end() - 1);
+    for (size_t i = 0; i < items.size(); ++i) by_program_[fill_[items[i].program]++] = static_cast<uint32_t>(i);
+
+    groups_.clear();
+    for (size_t p = 0; p < batch.size(); ++p) {
+      const size_t first_group = groups_.size();
+      for (uint32_t k = by_program_start_[p]; k < by_program_start_[p + 1]; ++k) {
+        const uint32_t i = by_program_[k];
+        const WorkItem& w = items[i];
+        const Task& t = tasks.tasks[w.task];
+        if (w.train_steps == 0) {  // rejected by the budget: only Setup would run, nothing of it is observable
+          results[i].status = EvalStatus::OverBudget;
+          continue;
+        }
+        const Schedule s = schedule_of(w, t);
+        // This program's open group with the same schedule (almost always the last one), else a new group.
+        size_t g = groups_.size();
+        for (size_t c = groups_.size(); c-- > first_group;)
+          if (groups_[c].lanes < cpu::kVectorLanes && schedules_[c] == s) {
+            g = c;
+            break;
+          }
+        if (g == groups_.size()) {
+          groups_.emplace_back();
+          schedules_.resize(groups_.size());
+          schedules_[g] = s;
+          cpu::LaneGroup& n = groups_[g];
+          n.code = batch.code_of(static_cast<uint32_t>(p));
+          n.desc = &batch.programs[p];
+          n.request = &req;
+          n.train_steps = s.train_steps;
+          n.valid_steps = s.valid_steps;
+        }
+        cpu::LaneGroup& group = groups_[g];
+        group.tasks[group.lanes] = &t;
+        group.results[group.lanes] = &results[i];
+        ++group.lanes;
+      }
+    }
+    pool_.parallel_for(groups_.size(), 1, [&](int worker, size_t g) {
+      cpu::run_lane_group(groups_[g], workspaces_[static_cast<size_t>(worker)].vector);
+    });
+  }
+
   CpuEvaluatorOptions options_;
   ThreadPool pool_;
   std::vector<Workspace> workspaces_;  // one per pool thread
+  // Reused by evaluate_vector (an evaluator is not called from two threads at once).
+  std::vector<uint32_t> by_program_start_, fill_, by_program_;
+  std::vector<cpu::LaneGroup> groups_;
+  std::vector<Schedule> schedules_;
 };
 
 }  // namespace
