@@ -32,7 +32,7 @@ struct LiveSet {
 bool is_partial_write(Op op) { return op == Op::VectorConstSet || op == Op::MatrixConstSet; }
 
 // Backward pass: returns the live-in set and marks live instructions.
-LiveSet live_in(const std::vector<Instruction>& code, LiveSet live, std::vector<bool>* marks) {
+LiveSet live_in(const std::vector<Instruction>& code, LiveSet live, std::vector<uint8_t>* marks) {
   if (marks) marks->assign(code.size(), false);
   for (size_t i = code.size(); i-- > 0;) {
     const Instruction& in = code[i];
@@ -57,7 +57,7 @@ LiveSet across_boundary(LiveSet s) {
 
 Program compile(const Algorithm& a, const CompileOptions& options) {
   const std::vector<Instruction>* comps[kNumComponents] = {&a.setup, &a.predict, &a.learn};
-  std::array<std::vector<bool>, kNumComponents> keep;
+  std::array<std::vector<uint8_t>, kNumComponents> keep;
   for (int c = 0; c < kNumComponents; ++c) {
     AMLZ_CHECK(comps[c]->size() < kMaxComponentSize, "component too long for the bytecode");
     keep[c].assign(comps[c]->size(), true);
@@ -85,14 +85,14 @@ Program compile(const Algorithm& a, const CompileOptions& options) {
     live_in(a.learn, across_boundary(in_predict), &keep[2]);
   }
 
-  // Address maps: s0, s1 and v0 are fixed; everything else used by a kept instruction is numbered in order.
-  std::array<std::array<int, 256>, 4> map;
-  for (auto& m : map) m.fill(-1);
+  // Address maps: s0, s1 and v0 are fixed; everything else used by a kept instruction is numbered in order. A slot
+  // holds the new address + 1 (0: not used yet), so the map starts as zeros: compile() runs for every candidate.
+  std::array<std::array<uint16_t, 256>, 4> map{};
   std::array<int, 4> count{0, 0, 0, 0};
   auto use = [&](Kind k, uint8_t addr) {
     if (k == Kind::None) return;
-    int& slot = map[static_cast<int>(k)][addr];
-    if (slot < 0) slot = options.compact_addresses ? count[static_cast<int>(k)]++ : addr;
+    uint16_t& slot = map[static_cast<int>(k)][addr];
+    if (slot == 0) slot = static_cast<uint16_t>((options.compact_addresses ? count[static_cast<int>(k)]++ : addr) + 1);
     if (!options.compact_addresses) count[static_cast<int>(k)] = std::max(count[static_cast<int>(k)], addr + 1);
   };
   use(Kind::Scalar, kLabelScalar);
@@ -110,6 +110,7 @@ Program compile(const Algorithm& a, const CompileOptions& options) {
 
   Program p;
   p.source_instructions = static_cast<uint16_t>(a.size());
+  p.code.reserve(a.size());
   uint16_t sizes[kNumComponents] = {0, 0, 0};
   for (int c = 0; c < kNumComponents; ++c)
     for (size_t i = 0; i < comps[c]->size(); ++i) {
@@ -118,7 +119,7 @@ Program compile(const Algorithm& a, const CompileOptions& options) {
       if (in.op == Op::NoOp && options.remove_dead_code) continue;
       const OpInfo& info = op_info(in.op);
       auto mapped = [&](Kind k, uint8_t addr) -> uint8_t {
-        return k == Kind::None ? 0 : static_cast<uint8_t>(map[static_cast<int>(k)][addr]);
+        return k == Kind::None ? 0 : static_cast<uint8_t>(map[static_cast<int>(k)][addr] - 1);
       };
       Instr out{in.op,
                 mapped(info.out, in.out),

@@ -68,6 +68,9 @@ std::vector<CandidateResult> CandidateEvaluator::evaluate(const PreparedBatch& p
     for (size_t s = 0; s < n * nt; ++s) {
       results[s / nt].train_steps += fps[s].train_steps;
       keys[s] = fec_key(fps[s].fingerprint, static_cast<uint32_t>(s % nt), full_steps[s]);
+      cache_->prefetch(keys[s]);
+    }
+    for (size_t s = 0; s < n * nt; ++s) {
       if (auto hit = cache_->lookup(keys[s])) {
         source[s] = Source::Cached;
         results[s / nt].task_fitness[s % nt] = *hit;

@@ -8,38 +8,114 @@ namespace amlz {
 
 FecCache::FecCache(size_t capacity, int forget_every) : capacity_(capacity), forget_every_(forget_every) {
   AMLZ_CHECK(capacity > 1, "FEC cache capacity must exceed 1");
+  table_.assign(1024, Slot{0, kNone});
+}
+
+size_t FecCache::find_slot(uint64_t key) const {
+  const size_t mask = table_.size() - 1;
+  const uint32_t low = static_cast<uint32_t>(key);
+  for (size_t i = low & mask;; i = (i + 1) & mask) {
+    const Slot& s = table_[i];
+    if (s.entry == kNone) return table_.size();
+    if (s.key_low == low && entries_[s.entry].key == key) return i;
+  }
+}
+
+// Backward-shift deletion: later entries of the probe run move up, so no tombstones accumulate.
+void FecCache::erase_slot(size_t i) {
+  const size_t mask = table_.size() - 1;
+  for (size_t j = (i + 1) & mask;; j = (j + 1) & mask) {
+    if (table_[j].entry == kNone) break;
+    const size_t home = table_[j].key_low & mask;
+    // Move j up to the hole at i unless its home lies cyclically in (i, j].
+    const bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+    if (!stays) {
+      table_[i] = table_[j];
+      i = j;
+    }
+  }
+  table_[i].entry = kNone;
+}
+
+void FecCache::grow_table() {
+  std::vector<Slot> old(table_.size() * 2, Slot{0, kNone});
+  old.swap(table_);
+  const size_t mask = table_.size() - 1;
+  for (const Slot& s : old) {
+    if (s.entry == kNone) continue;
+    size_t i = s.key_low & mask;
+    while (table_[i].entry != kNone) i = (i + 1) & mask;
+    table_[i] = s;
+  }
+}
+
+void FecCache::unlink(uint32_t e) {
+  Entry& x = entries_[e];
+  (x.prev == kNone ? head_ : entries_[x.prev].next) = x.next;
+  (x.next == kNone ? tail_ : entries_[x.next].prev) = x.prev;
+}
+
+void FecCache::push_front(uint32_t e) {
+  Entry& x = entries_[e];
+  x.prev = kNone;
+  x.next = head_;
+  (head_ == kNone ? tail_ : entries_[head_].prev) = e;
+  head_ = e;
+}
+
+void FecCache::remove(size_t slot) {
+  const uint32_t e = table_[slot].entry;
+  erase_slot(slot);
+  unlink(e);
+  free_.push_back(e);
+  --size_;
 }
 
 std::optional<double> FecCache::lookup(uint64_t key) {
-  const auto it = index_.find(key);
-  if (it == index_.end()) {
+  const size_t slot = find_slot(key);
+  if (slot == table_.size()) {
     ++misses_;
     return std::nullopt;
   }
   ++hits_;
-  auto entry = it->second;
-  const double fitness = entry->fitness;
-  if (forget_every_ != 0 && ++entry->hits >= forget_every_) {
-    entries_.erase(entry);
-    index_.erase(it);
-  } else {
-    entries_.splice(entries_.begin(), entries_, entry);
+  const uint32_t e = table_[slot].entry;
+  const double fitness = entries_[e].fitness;
+  if (forget_every_ != 0 && ++entries_[e].hits >= forget_every_) {
+    remove(slot);
+  } else if (head_ != e) {
+    unlink(e);
+    push_front(e);
   }
   return fitness;
 }
 
 void FecCache::insert(uint64_t key, double fitness) {
-  if (const auto it = index_.find(key); it != index_.end()) {
-    it->second->fitness = fitness;
-    entries_.splice(entries_.begin(), entries_, it->second);
+  if (const size_t slot = find_slot(key); slot != table_.size()) {
+    const uint32_t e = table_[slot].entry;
+    entries_[e].fitness = fitness;
+    if (head_ != e) {
+      unlink(e);
+      push_front(e);
+    }
     return;
   }
-  entries_.push_front({key, fitness, 1});
-  index_[key] = entries_.begin();
-  while (entries_.size() > capacity_) {
-    index_.erase(entries_.back().key);
-    entries_.pop_back();
+  uint32_t e;
+  if (!free_.empty()) {
+    e = free_.back();
+    free_.pop_back();
+  } else {
+    e = static_cast<uint32_t>(entries_.size());
+    entries_.emplace_back();
   }
+  entries_[e] = Entry{key, fitness, kNone, kNone, 1};
+  push_front(e);
+  if ((size_ + 1) * 2 > table_.size()) grow_table();
+  const size_t mask = table_.size() - 1;
+  size_t i = static_cast<uint32_t>(key) & mask;
+  while (table_[i].entry != kNone) i = (i + 1) & mask;
+  table_[i] = Slot{static_cast<uint32_t>(key), e};
+  ++size_;
+  while (size_ > capacity_) remove(find_slot(entries_[tail_].key));
 }
 
 uint64_t fec_key(uint64_t fingerprint, uint32_t task_index, uint32_t full_train_steps) {

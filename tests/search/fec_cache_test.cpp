@@ -3,8 +3,11 @@
 // forget_every, hit/miss counts, and the per-task key fec_key().
 #include "amlz/search/fec_cache.h"
 
+#include <list>
 #include <set>
+#include <unordered_map>
 
+#include "amlz/core/search_rng.h"
 #include "test_util.h"
 
 namespace amlz {
@@ -122,6 +125,83 @@ TEST(FecCache, CapacityMustExceedOne) {
   // The original checks cache_size > 1.
   EXPECT_THROW(FecCache(1, 0), std::logic_error);
   EXPECT_NO_THROW(FecCache(2, 0));
+}
+
+// The cache's flat tables against the plainest LRU there is (a std::list in recency order and a map into it),
+// through a long random mix of lookups and inserts over keys that share slots of the open-addressing table: every
+// answer, size and count must agree at every step, for several capacities and forget_every values.
+class ModelCache {
+ public:
+  ModelCache(size_t capacity, int forget_every) : capacity_(capacity), forget_every_(forget_every) {}
+  std::optional<double> lookup(uint64_t key) {
+    const auto it = index_.find(key);
+    if (it == index_.end()) return std::nullopt;
+    const auto entry = it->second;
+    const double fitness = entry->fitness;
+    if (forget_every_ != 0 && ++entry->hits >= forget_every_) {
+      entries_.erase(entry);
+      index_.erase(it);
+    } else {
+      entries_.splice(entries_.begin(), entries_, entry);
+    }
+    return fitness;
+  }
+  void insert(uint64_t key, double fitness) {
+    if (const auto it = index_.find(key); it != index_.end()) {
+      it->second->fitness = fitness;
+      entries_.splice(entries_.begin(), entries_, it->second);
+      return;
+    }
+    entries_.push_front({key, fitness, 1});
+    index_[key] = entries_.begin();
+    while (entries_.size() > capacity_) {
+      index_.erase(entries_.back().key);
+      entries_.pop_back();
+    }
+  }
+  size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    uint64_t key;
+    double fitness;
+    int hits;
+  };
+  size_t capacity_;
+  int forget_every_;
+  std::list<Entry> entries_;
+  std::unordered_map<uint64_t, std::list<Entry>::iterator> index_;
+};
+
+TEST(FecCache, AgreesWithAPlainLruModelOnRandomOperations) {
+  for (size_t capacity : {size_t{2}, size_t{7}, size_t{300}, size_t{5000}})
+    for (int forget_every : {0, 2, 5, 100}) {
+      SCOPED_TRACE("capacity " + std::to_string(capacity) + ", forget_every " + std::to_string(forget_every));
+      FecCache cache(capacity, forget_every);
+      ModelCache model(capacity, forget_every);
+      SearchRng rng(capacity * 131 + static_cast<uint64_t>(forget_every));
+      uint64_t hits = 0, misses = 0;
+      const uint32_t key_space = static_cast<uint32_t>(capacity * 3 + 10);
+      for (int op = 0; op < 60000; ++op) {
+        // Keys differ only in their high bits every 4th time: same home slot, found through the full key.
+        uint64_t key = rng.uniform_below(key_space);
+        if (op % 4 == 0) key |= static_cast<uint64_t>(rng.uniform_below(4)) << 40;
+        if (rng.bernoulli(0.6)) {
+          const auto got = cache.lookup(key);
+          const auto want = model.lookup(key);
+          ASSERT_EQ(got, want) << "lookup " << op << " of key " << key;
+          (want ? hits : misses)++;
+        } else {
+          const double f = rng.uniform_double();
+          cache.insert(key, f);
+          model.insert(key, f);
+        }
+        ASSERT_EQ(cache.size(), model.size()) << "after operation " << op;
+      }
+      EXPECT_EQ(cache.hits(), hits);
+      EXPECT_EQ(cache.misses(), misses);
+      EXPECT_GT(hits, 1000u);  // the mix really exercises hits, forgetting and eviction
+    }
 }
 
 TEST(FecKey, DependsOnFingerprintTaskIndexAndFullTrainSteps) {

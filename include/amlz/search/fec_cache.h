@@ -2,10 +2,10 @@
 // Functional equivalence checking (spec §10): an LRU cache from a (behaviour fingerprint, task) key to the task
 // fitness, so a child that behaves exactly like an earlier one on its first few examples skips the full run.
 #pragma once
+#include <cstddef>
 #include <cstdint>
-#include <list>
 #include <optional>
-#include <unordered_map>
+#include <vector>
 
 namespace amlz {
 
@@ -26,24 +26,45 @@ class FecCache {
 
   // A hit moves the entry to the front and counts it.
   std::optional<double> lookup(uint64_t key);
-  bool contains(uint64_t key) const { return index_.count(key) != 0; }
+  bool contains(uint64_t key) const { return find_slot(key) != table_.size(); }
+  // A hint that `key` is looked up soon: starts loading its slot of the table (a search looks up a whole batch's
+  // keys one after the other; the table is megabytes, so each lookup would otherwise wait for memory).
+  void prefetch(uint64_t key) const { __builtin_prefetch(&table_[static_cast<uint32_t>(key) & (table_.size() - 1)]); }
   // Inserts (or refreshes) at the front; evicts the least recently used beyond capacity.
   void insert(uint64_t key, double fitness);
 
-  size_t size() const { return entries_.size(); }
+  size_t size() const { return size_; }
   uint64_t hits() const { return hits_; }
   uint64_t misses() const { return misses_; }
 
  private:
+  // Flat storage, no allocation per entry (a search makes millions of lookups): entries in a pool linked into the
+  // recency list by index, found through an open-addressing table (linear probing) of entry indices.
+  static constexpr uint32_t kNone = UINT32_MAX;
   struct Entry {
     uint64_t key;
     double fitness;
+    uint32_t prev, next;  // recency list: prev is more recent
     int hits;
   };
+  struct Slot {
+    uint32_t key_low;  // the key's low 32 bits: its home slot, and a filter before the entry is read
+    uint32_t entry;    // kNone: empty
+  };
+  size_t find_slot(uint64_t key) const;  // the key's slot, or table_.size() when absent
+  void erase_slot(size_t slot);
+  void grow_table();
+  void unlink(uint32_t e);
+  void push_front(uint32_t e);
+  void remove(size_t slot);  // erases the slot's entry from table, list and pool
+
   size_t capacity_;
   int forget_every_;
-  std::list<Entry> entries_;  // front = most recently used
-  std::unordered_map<uint64_t, std::list<Entry>::iterator> index_;
+  std::vector<Entry> entries_;
+  std::vector<uint32_t> free_;            // unused indices of entries_
+  std::vector<Slot> table_;               // power-of-two size, at most half full
+  uint32_t head_ = kNone, tail_ = kNone;  // most and least recently used
+  size_t size_ = 0;
   uint64_t hits_ = 0, misses_ = 0;
 };
 
