@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/cli_common.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 
 #include "amlz/error.h"
+#include "cli/output.h"
 
 namespace amlz::cli {
 
@@ -24,7 +27,14 @@ int run_app(CLI::App& app, int argc, const char* const* argv, const std::functio
     return kExitBadInput;
   }
   try {
-    return body();
+    const int code = body();
+    // A result nobody could read is not a success: > /dev/full used to exit 0.
+    if (const int error = flush_stdout(); error != 0) {
+      if (error == EPIPE) return code != kExitOk ? code : kExitClosedOutput;  // the reader left, as `| head` does
+      std::cerr << name << ": error: cannot write standard output: " << std::strerror(error) << "\n";
+      return kExitFailure;
+    }
+    return code;
   } catch (const Error& e) {
     std::cerr << name << ": error: " << e.what() << "\n";
     return kExitBadInput;

@@ -13,8 +13,9 @@
 namespace amlz::cli {
 
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;   // a bug or an unexpected system failure
-inline constexpr int kExitBadInput = 2;  // bad flags, config, algorithm text or data
+inline constexpr int kExitFailure = 1;         // a bug or an unexpected system failure
+inline constexpr int kExitBadInput = 2;        // bad flags, config, algorithm text or data
+inline constexpr int kExitClosedOutput = 141;  // stdout closed by its reader (128 + SIGPIPE, as a shell reports it)
 
 // Parses argv into `app` and runs `body`. Parse errors, amlz::Error (bad input) and CLI11 errors print one clear
 // message and return kExitBadInput; --help returns 0; anything else is an internal error (kExitFailure).

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `amlz search`: evolve algorithms from a config, print progress as the original did (plus throughput), write a
-// run directory, and finish with the discovered algorithm. Ctrl-C stops cleanly between batches.
+// run directory, and finish with the discovered algorithm. SIGINT, SIGTERM and SIGHUP stop any phase cleanly (exit
+// 128 + signal); a closed stdout ends the run the same way (exit 141); the run directory is complete either way.
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <unistd.h>
@@ -14,19 +14,12 @@
 #include "cli/commands.h"
 #include "cli/config_options.h"
 #include "cli/json.h"
+#include "cli/output.h"
 #include "cli/run_directory.h"
-#include "cli/toml_reader.h"
+#include "cli/stop_signals.h"
 
 namespace amlz::cli {
 namespace {
-
-std::atomic<bool> g_interrupted{false};
-
-extern "C" void on_sigint(int) {
-  // First Ctrl-C: finish the current batch and wrap up. Second: the default action (terminate).
-  g_interrupted.store(true);
-  std::signal(SIGINT, SIG_DFL);
-}
 
 uint32_t seed_from_clock() {
   const uint64_t ns = static_cast<uint64_t>(
@@ -43,14 +36,14 @@ std::string fixed6(double x) {
 }
 
 // Text on stdout (as the original), progress.csv and best_algorithm.txt in the run directory, and a live status
-// line on stderr when it is a terminal.
+// line on stderr: updated in place on a terminal, a plain line every 10 s otherwise (logs, CI).
 class CliReporter final : public RunReporter {
  public:
   explicit CliReporter(RunDirectory& dir) : dir_(dir), live_(isatty(STDERR_FILENO) == 1) {}
 
   void line(const std::string& text) override {
     clear_live();
-    std::cout << text << std::endl;
+    print_line(text);
   }
   void experiment_started(int experiment) override { experiment_ = experiment; }
   void on_progress(const SearchProgress& p) override {
@@ -69,17 +62,32 @@ class CliReporter final : public RunReporter {
                                                        std::to_string(experiment_) + ", search fitness " +
                                                        fixed6(population.best().fitness) + ")");
     }
-    if (!live_ || now - last_live_ < std::chrono::milliseconds(250)) return;
-    last_live_ = now;
-    std::fprintf(stderr, "\r\033[K[experiment %d] %lld individuals, %.0fs, best %.6f, %s indivs/s, %s steps/s",
-                 experiment_, static_cast<long long>(p.individuals), p.elapsed_seconds,
-                 population.size() ? population.best().fitness : 0.0, format_si(p.individuals_per_second).c_str(),
-                 format_si(p.train_steps_per_second).c_str());
-    live_shown_ = true;
+    char text[256];
+    std::snprintf(text, sizeof text, "[experiment %d] %lld individuals, %.0fs, best %.6f, %s indivs/s, %s steps/s",
+                  experiment_, static_cast<long long>(p.individuals), p.elapsed_seconds,
+                  population.size() ? population.best().fitness : 0.0, format_si(p.individuals_per_second).c_str(),
+                  format_si(p.train_steps_per_second).c_str());
+    status(text, now);
+  }
+  void evaluation_progress(Phase phase, size_t done, size_t total) override {
+    const std::string text = std::string(enum_name(phase)) + " evaluation: " + std::to_string(done) + " of " +
+                             std::to_string(total) + " tasks";
+    status(text, std::chrono::steady_clock::now());
   }
   void best_so_far(const Algorithm& a, const std::string& note) override { dir_.write_best(a, note); }
 
  private:
+  void status(const std::string& text, std::chrono::steady_clock::time_point now) {
+    if (live_) {
+      if (now - last_status_ < std::chrono::milliseconds(250)) return;
+      std::fprintf(stderr, "\r\033[K%s", text.c_str());
+      live_shown_ = true;
+    } else {
+      if (now - last_status_ < std::chrono::seconds(10)) return;
+      std::fprintf(stderr, "%s\n", text.c_str());
+    }
+    last_status_ = now;
+  }
   void clear_live() {
     if (live_shown_) std::fprintf(stderr, "\r\033[K");
     live_shown_ = false;
@@ -87,8 +95,30 @@ class CliReporter final : public RunReporter {
   RunDirectory& dir_;
   bool live_, live_shown_ = false;
   int experiment_ = 0;
-  std::chrono::steady_clock::time_point last_live_{}, last_best_write_{};
+  std::chrono::steady_clock::time_point last_status_{}, last_best_write_{};
 };
+
+std::string summary_json(const RunSummary& s, const Evaluator& evaluator) {
+  JsonObject j;
+  j.add("seed", s.seed)
+      .add("backend", evaluator.describe())
+      .add("experiments", s.experiments)
+      .add("batch_size", s.batch_size)
+      .add("individuals", s.individuals)
+      .add("train_steps", s.train_steps)
+      .add("seconds", s.seconds)
+      .add("fec_hits", s.fec_hits)
+      .add("fec_misses", s.fec_lookups - s.fec_hits)
+      .add("fec_hit_rate", s.fec_hit_rate)
+      .add("best_search_fitness", s.best_search_fitness)
+      .add("best_select_fitness", s.best_select_fitness);
+  if (s.final_done)
+    j.add("final_fitness", s.final_fitness);
+  else
+    j.raw("final_fitness", "null");
+  return j.add("success", s.success).add("stop", enum_name(s.stop)).add("stopped_in", enum_name(s.stopped_in)).str() +
+         "\n";
+}
 
 }  // namespace
 
@@ -103,51 +133,46 @@ int cmd_search(int argc, const char* const* argv) {
     options.finish();
     if (config.seed == 0) config.seed = seed_from_clock();
     if (config.out.empty()) config.out = default_run_directory(config.seed);
+    const StopSignals signals;
     auto evaluator = make_configured_evaluator(config);
     RunDirectory dir(config.out);
-    dir.write("config.toml", to_toml(config));
-    dir.write("seed.txt", std::to_string(config.seed) + "\n");
-    std::cerr << "run directory: " << dir.path() << "\n";
-
     CliReporter reporter(dir);
-    g_interrupted.store(false);
-    std::signal(SIGINT, on_sigint);
-    const RunSummary s = run_experiments(config, *evaluator, reporter, &g_interrupted);
-    std::signal(SIGINT, SIG_DFL);
+    RunSummary s;
+    try {
+      dir.write("config.toml", to_toml(config));
+      dir.write("seed.txt", std::to_string(config.seed) + "\n");
+      std::cerr << "run directory: " << printable(dir.path()) << "\n";
+      s = run_experiments(config, *evaluator, reporter, RunLimits{&signals.flag()});
+    } catch (...) {
+      // A run that failed before anything was evaluated leaves nothing behind; one that ran keeps its files.
+      if (s.individuals == 0 && !dir.has_progress()) dir.discard();
+      throw;
+    }
 
     if (s.experiments > 0 && s.individuals > 0) {
       reporter.line("Algorithm found: ");
-      std::cout << to_text(s.best) << std::flush;
+      const std::string text = to_text(s.best);
+      print_line(text.substr(0, text.size() - 1));  // print_line adds the last newline
       dir.write_best(s.best, "best algorithm: search fitness " + fixed6(s.best_search_fitness) + ", select fitness " +
-                                 fixed6(s.best_select_fitness) + ", final fitness " + fixed6(s.final_fitness) +
-                                 " (seed " + std::to_string(s.seed) + ")");
+                                 fixed6(s.best_select_fitness) + ", final fitness " +
+                                 (s.final_done ? fixed6(s.final_fitness) : std::string("not evaluated")) + " (seed " +
+                                 std::to_string(s.seed) + ")");
     }
     dir.write_plot();
-    dir.write("summary.json", JsonObject()
-                                      .add("seed", s.seed)
-                                      .add("backend", evaluator->describe())
-                                      .add("experiments", s.experiments)
-                                      .add("batch_size", s.batch_size)
-                                      .add("individuals", s.individuals)
-                                      .add("train_steps", s.train_steps)
-                                      .add("seconds", s.seconds)
-                                      .add("fec_hits", s.fec_hits)
-                                      .add("fec_misses", s.fec_lookups - s.fec_hits)
-                                      .add("fec_hit_rate", s.fec_hit_rate)
-                                      .add("best_search_fitness", s.best_search_fitness)
-                                      .add("best_select_fitness", s.best_select_fitness)
-                                      .add("final_fitness", s.final_fitness)
-                                      .add("success", s.success)
-                                      .add("stop", enum_name(s.stop))
-                                      .str() +
-                                  "\n");
-    std::cerr << "run directory: " << dir.path() << " (" << s.individuals << " individuals, "
+    dir.write("summary.json", summary_json(s, *evaluator));
+    std::cerr << "run directory: " << printable(dir.path()) << " (" << s.individuals << " individuals, "
               << format_si(static_cast<double>(s.train_steps)) << " train steps in " << fixed6(s.seconds) << " s";
     if (config.fec.enabled) std::cerr << "; FEC " << s.fec_hits << " hits, " << s.fec_lookups - s.fec_hits << " misses";
     std::cerr << ")\n";
-    if (s.stop == StopReason::Interrupted) {
-      std::cerr << "interrupted: the run directory holds the progress and the best algorithm so far\n";
-      return 130;
+    if (s.stop == StopReason::TimeLimit && s.stopped_in != Phase::Search)
+      std::cerr << "time limit: the " << enum_name(s.stopped_in) << " evaluation was cut short\n";
+    if (signals.signal() != 0 || signals.output_failed()) {
+      std::cerr << "stopped by "
+                << (signals.output_failed() ? std::string("standard output failing")
+                                            : "signal " + std::to_string(signals.signal()))
+                << " in the " << enum_name(s.stopped_in)
+                << " phase: the run directory holds the progress, the best algorithm so far and the summary\n";
+      return signals.exit_code() != 0 ? signals.exit_code() : kExitFailure;  // run_app says what stdout did
     }
     return kExitOk;
   });

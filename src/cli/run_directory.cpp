@@ -7,8 +7,11 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <fcntl.h>
 #include <filesystem>
 #include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "amlz/core/algorithm_text.h"
 #include "amlz/error.h"
@@ -27,29 +30,57 @@ std::string default_run_directory(uint32_t seed) {
 }
 
 RunDirectory::RunDirectory(std::string path) : path_(std::move(path)) {
+  const std::string shown = printable(path_);
   std::error_code ec;
-  fs::create_directories(path_, ec);
-  if (ec) throw Error("cannot create run directory '" + path_ + "': " + ec.message());
-  if (fs::exists(file("progress.csv")))
-    throw Error("run directory '" + path_ + "' already holds a run (progress.csv); choose another --out");
-  progress_.open(file("progress.csv"));
-  if (!progress_) throw Error("cannot write '" + file("progress.csv") + "': " + std::strerror(errno));
+  const fs::path leaf(path_);
+  if (leaf.has_parent_path()) fs::create_directories(leaf.parent_path(), ec);
+  if (ec) throw Error("cannot create the parent of run directory '" + shown + "': " + ec.message());
+  if (::mkdir(path_.c_str(), 0777) == 0) {
+    created_ = true;
+  } else if (errno != EEXIST) {
+    throw Error("cannot create run directory '" + shown + "': " + std::strerror(errno));
+  } else if (!fs::is_directory(path_, ec)) {
+    throw Error("--out '" + shown + "' exists and is not a directory");
+  } else if (!fs::is_empty(path_, ec) || ec) {
+    // A user's files (an earlier run's summary, their own notes) are never overwritten.
+    throw Error("run directory '" + shown + "' already exists and is not empty; choose another --out or remove it");
+  }
+  // Created exclusively: of two runs started on the same empty directory, the second stops here.
+  const int fd = ::open(file("progress.csv").c_str(), O_WRONLY | O_CREAT | O_EXCL, 0666);
+  if (fd < 0)
+    throw Error(errno == EEXIST ? "run directory '" + shown + "' is being used by another run"
+                                : "cannot write '" + printable(file("progress.csv")) + "': " + std::strerror(errno));
+  ::close(fd);
+  written_.push_back("progress.csv");
+  progress_.open(file("progress.csv"), std::ios::app);
+  if (!progress_) throw Error("cannot write '" + printable(file("progress.csv")) + "': " + std::strerror(errno));
   progress_ << "experiment,individuals,elapsed_s,train_steps,best_fitness,mean_fitness,stdev_fitness,"
                "individuals_per_s,train_steps_per_s,fec_hit_rate\n"
             << std::flush;
 }
 
-void RunDirectory::write(const std::string& name, const std::string& content) const {
+void RunDirectory::write(const std::string& name, const std::string& content) {
   const std::string tmp = file("." + name + ".tmp");
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << content;
     out.flush();
-    if (!out) throw Error("cannot write '" + tmp + "': " + std::strerror(errno));
+    if (!out) throw Error("cannot write '" + printable(tmp) + "': " + std::strerror(errno));
   }
   std::error_code ec;
   fs::rename(tmp, file(name), ec);
-  if (ec) throw Error("cannot replace '" + file(name) + "': " + ec.message());
+  if (ec) throw Error("cannot replace '" + printable(file(name)) + "': " + ec.message());
+  if (std::find(written_.begin(), written_.end(), name) == written_.end()) written_.push_back(name);
+}
+
+void RunDirectory::discard() {
+  progress_.close();
+  std::error_code ec;
+  if (created_) {
+    fs::remove_all(path_, ec);
+    return;
+  }
+  for (const std::string& name : written_) fs::remove(file(name), ec);
 }
 
 void RunDirectory::append_progress(int experiment, const SearchProgress& p) {
@@ -59,6 +90,7 @@ void RunDirectory::append_progress(int experiment, const SearchProgress& p) {
                 static_cast<unsigned long long>(p.train_steps), p.best, p.mean, p.stdev, p.individuals_per_second,
                 p.train_steps_per_second, p.fec_hit_rate);
   progress_ << line << std::flush;
+  if (!progress_) throw Error("cannot write '" + printable(file("progress.csv")) + "': " + std::strerror(errno));
   // The plot's x axis counts individuals over all experiments: each experiment continues where the last ended.
   if (!rows_.empty() && rows_.back().experiment != experiment) experiment_base_ = rows_.back().individuals;
   rows_.push_back({experiment, experiment_base_ + static_cast<double>(p.individuals), p.best, p.mean});
@@ -70,11 +102,11 @@ void RunDirectory::append_progress(int experiment, const SearchProgress& p) {
   }
 }
 
-void RunDirectory::write_best(const Algorithm& a, const std::string& note) const {
+void RunDirectory::write_best(const Algorithm& a, const std::string& note) {
   write("best_algorithm.txt", "# " + note + "\n" + to_text(a));
 }
 
-void RunDirectory::write_plot() const {
+void RunDirectory::write_plot() {
   const double w = 720, h = 360, left = 60, right = 20, top = 20, bottom = 40;
   double max_x = 1;
   for (const Row& r : rows_) max_x = std::max(max_x, r.individuals);

@@ -16,18 +16,23 @@ namespace amlz {
 
 class RunDirectory {
  public:
-  // Creates the directory (and parents). A directory that already holds a run is an amlz::Error.
+  // Creates the directory (and its parents), or takes an existing EMPTY one; a file, a non-empty directory or one
+  // another run has just claimed is an amlz::Error, so nothing of the user's is ever overwritten.
   explicit RunDirectory(std::string path);
 
   const std::string& path() const { return path_; }
   std::string file(const std::string& name) const { return path_ + "/" + name; }
 
-  void write(const std::string& name, const std::string& content) const;  // atomically
+  void write(const std::string& name, const std::string& content);  // atomically
   void append_progress(int experiment, const SearchProgress& p);
-  void write_best(const Algorithm& a, const std::string& note) const;
+  void write_best(const Algorithm& a, const std::string& note);
   // An SVG line chart of best and mean fitness against individuals, from progress.csv's rows so far. Written
   // every few seconds by append_progress(); call it once more when the run ends.
-  void write_plot() const;
+  void write_plot();
+  // For a run that failed before it started: removes what this object created (the directory itself if it made
+  // it, else only the files it wrote).
+  void discard();
+  bool has_progress() const { return !rows_.empty(); }
 
  private:
   struct Row {
@@ -35,6 +40,8 @@ class RunDirectory {
     double individuals, best, mean;
   };
   std::string path_;
+  bool created_ = false;              // the directory did not exist before
+  std::vector<std::string> written_;  // files this object wrote
   std::ofstream progress_;
   std::vector<Row> rows_;
   double experiment_base_ = 0;  // individuals of the experiments before the current one

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "amlz/search/experiment.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 
+#include "amlz/core/compile.h"
 #include "amlz/error.h"
 #include "amlz/tasks/task_seeds.h"
 
@@ -17,13 +19,13 @@ std::string fixed6(double x) {
   return buf;
 }
 
-// Fitness of one algorithm on a task set: mean over tasks, no FEC, no budget (select and final evaluations).
-double plain_fitness(Evaluator& ev, const TaskSet& tasks, const Config& c, const Algorithm& a, uint32_t seed) {
-  CandidateEvalOptions o;
-  o.combination = Combination::Mean;
-  o.max_abs_error = c.max_abs_error;
-  CandidateEvaluator evaluator(ev, tasks, o);
-  return evaluator.evaluate({&a}, {seed}).front().fitness;
+// Training steps a full evaluation of one algorithm on the tasks of `spec` runs, at most.
+double evaluation_steps(const TaskSpec& spec) {
+  const double train =
+      spec.type == TaskType::UnitFixed ? static_cast<double>(spec.train_labels.size()) : spec.num_train;
+  const double valid =
+      spec.type == TaskType::UnitFixed ? static_cast<double>(spec.valid_labels.size()) : spec.num_valid;
+  return static_cast<double>(spec.num_tasks) * (train * spec.num_epochs + valid * spec.num_epochs);
 }
 
 }  // namespace
@@ -39,10 +41,42 @@ int automatic_batch_size(const Config& config, const Evaluator& evaluator) {
   return std::max(1, std::min(p, (256 + tasks - 1) / tasks));
 }
 
-RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReporter& reporter,
-                           const std::atomic<bool>* stop) {
+std::optional<double> evaluate_algorithm(Evaluator& evaluator, const TaskSet& tasks, const Algorithm& algorithm,
+                                         uint32_t eval_seed, float max_abs_error, const RunLimits& limits,
+                                         const std::function<void(size_t, size_t)>& progress, StopReason* why) {
+  ProgramBatch batch;
+  batch.add(compile(algorithm), eval_seed);
+  const std::vector<WorkItem> all = full_work_items(1, tasks);
+  EvalRequest request;
+  request.max_abs_error = max_abs_error;
+  // Items are independent, so chunking changes nothing but how often a stop is noticed; 64 keeps a CPU pool busy.
+  constexpr size_t kChunk = 64;
+  std::vector<double> fitness;
+  fitness.reserve(all.size());
+  for (size_t begin = 0; begin < all.size(); begin += kChunk) {
+    if (limits.stop && limits.stop->load()) {
+      if (why) *why = StopReason::Interrupted;
+      return std::nullopt;
+    }
+    if (std::chrono::steady_clock::now() >= limits.deadline) {
+      if (why) *why = StopReason::TimeLimit;
+      return std::nullopt;
+    }
+    const std::vector<WorkItem> chunk(all.begin() + static_cast<std::ptrdiff_t>(begin),
+                                      all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), begin + kChunk)));
+    for (const TaskResult& r : evaluator.evaluate(batch, tasks, chunk, request)) fitness.push_back(r.fitness);
+    if (progress) progress(fitness.size(), all.size());
+  }
+  return combine_fitness(std::move(fitness), Combination::Mean);
+}
+
+RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReporter& reporter, RunLimits limits) {
   AMLZ_CHECK(config.seed != 0, "the run seed must be fixed before running");
-  const auto start = std::chrono::steady_clock::now();
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  if (config.max_seconds > 0)
+    limits.deadline = std::min(limits.deadline, start + std::chrono::duration_cast<Clock::duration>(
+                                                            std::chrono::duration<double>(config.max_seconds)));
   SearchRng rng(config.seed);
   RunSummary summary;
   summary.seed = config.seed;
@@ -58,10 +92,23 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
   // On a GPU the host makes and compiles the next batch while the kernel runs; on the CPU both compete for the
   // same cores, so the loop stays strictly batched.
   so.overlap = evaluator.backend() == Backend::Cuda && so.evolution.batch_size > 1;
-  so.stop = stop;
-  if (config.max_seconds > 0)
-    so.deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                              std::chrono::duration<double>(config.max_seconds));
+  so.stop = limits.stop;
+  so.deadline = limits.deadline;
+  so.after_steps = evaluation_steps(config.select_tasks) + evaluation_steps(config.final_tasks);
+
+  // Marks the run as cut short in `phase`; false when nothing stopped it.
+  auto stopped = [&](Phase phase, StopReason why) {
+    summary.stop = why;
+    summary.stopped_in = phase;
+  };
+  auto evaluate_candidate = [&](Phase phase, const TaskSet& tasks, const Algorithm& a, uint32_t seed) {
+    StopReason why = StopReason::Budget;
+    const auto f = evaluate_algorithm(
+        evaluator, tasks, a, seed, config.max_abs_error, limits,
+        [&](size_t done, size_t total) { reporter.evaluation_progress(phase, done, total); }, &why);
+    if (!f) stopped(phase, why);
+    return f;
+  };
 
   uint64_t fec_hits = 0, fec_lookups = 0;
   bool have_best = false;
@@ -86,27 +133,45 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
     summary.experiments = static_cast<int>(experiment);
     summary.individuals += result.individuals;
     summary.train_steps += result.train_steps;
-    summary.stop = result.stop;
     fec_hits += candidates.fec_hits();
     fec_lookups += candidates.fec_lookups();
+    if (result.stop != StopReason::Budget) stopped(Phase::Search, result.stop);
     if (result.individuals == 0) break;  // stopped before anything was evaluated
+    // A run cut short before its candidate was selected still has a result: the search's best, unless an
+    // earlier experiment's selected one exists.
+    auto keep_unselected = [&](const std::string& why) {
+      if (have_best) return;
+      have_best = true;
+      summary.best = result.best.algorithm;
+      summary.best_search_fitness = result.best.fitness;
+      reporter.best_so_far(summary.best, "experiment " + std::to_string(experiment) + ": search fitness " +
+                                             fixed6(result.best.fitness) + " (" + why + ")");
+    };
+    if (result.stop == StopReason::Interrupted) {  // asked to stop: no select evaluation
+      keep_unselected("stopped before selection");
+      break;
+    }
     reporter.line("Experiment done. Retrieving candidate algorithm.");
     reporter.line("Search fitness for candidate algorithm = " + fixed6(result.best.fitness));
 
     TaskSpec select_spec = config.select_tasks;
     if (config.experiment.randomize_task_seeds) randomize_task_seeds(select_spec, draw_random_seed(rng));
     reporter.line("Evaluating candidate algorithm from experiment (on T_select tasks)... ");
-    const double select =
-        plain_fitness(evaluator, make_task_set(select_spec), config, result.best.algorithm, draw_random_seed(rng));
-    reporter.line("Select fitness for candidate algorithm = " + fixed6(select));
-    if (!have_best || select >= summary.best_select_fitness) {
+    const auto select =
+        evaluate_candidate(Phase::Select, make_task_set(select_spec), result.best.algorithm, draw_random_seed(rng));
+    if (!select) {
+      keep_unselected("select evaluation cut short");
+      break;
+    }
+    reporter.line("Select fitness for candidate algorithm = " + fixed6(*select));
+    if (!have_best || *select >= summary.best_select_fitness) {
       have_best = true;
       summary.best = result.best.algorithm;
       summary.best_search_fitness = result.best.fitness;
-      summary.best_select_fitness = select;
+      summary.best_select_fitness = *select;
       reporter.line("Select fitness is the best so far. ");
       reporter.best_so_far(summary.best, "experiment " + std::to_string(experiment) + ": search fitness " +
-                                             fixed6(result.best.fitness) + ", select fitness " + fixed6(select));
+                                             fixed6(result.best.fitness) + ", select fitness " + fixed6(*select));
     }
     const double sufficient = config.experiment.sufficient_fitness;
     if (sufficient > 0 && std::isfinite(sufficient) && summary.best_select_fitness > sufficient) {  // spec §11.3f
@@ -120,14 +185,22 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
   summary.fec_lookups = fec_lookups;
   summary.fec_hit_rate = fec_lookups ? static_cast<double>(fec_hits) / static_cast<double>(fec_lookups) : 0.0;
 
-  if (have_best) {
+  // The final evaluation runs after a time limit in the search (the limit left it its share of time), but not after
+  // a stop request or a cut in select: the user asked to stop, or there is no time left.
+  const bool may_finish = summary.stopped_in == Phase::Done ||
+                          (summary.stopped_in == Phase::Search && summary.stop == StopReason::TimeLimit);
+  if (have_best && may_finish) {
     reporter.line("");
     reporter.line("Final evaluation of best algorithm (on unseen tasks)...");
-    summary.final_fitness =
-        plain_fitness(evaluator, make_task_set(config.final_tasks), config, summary.best, draw_random_seed(rng));
-    reporter.line("Final evaluation fitness (on unseen data) = " + fixed6(summary.final_fitness));
+    const auto final_fitness =
+        evaluate_candidate(Phase::Final, make_task_set(config.final_tasks), summary.best, draw_random_seed(rng));
+    if (final_fitness) {
+      summary.final_fitness = *final_fitness;
+      summary.final_done = true;
+      reporter.line("Final evaluation fitness (on unseen data) = " + fixed6(summary.final_fitness));
+    }
   }
-  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return summary;
 }
 

@@ -62,7 +62,12 @@ class Loop {
       auto batch = std::make_unique<Batch>();
       std::vector<const Algorithm*> ptrs;
       std::vector<uint32_t> seeds;
-      for (int i = 0; i < n; ++i) batch->children.push_back(make());
+      // A stop request is also looked at per child: making one can be slow (a large tournament).
+      for (int i = 0; i < n && !stop_requested(); ++i) batch->children.push_back(make());
+      if (static_cast<int>(batch->children.size()) < n) {
+        should_stop();  // records why; the unfinished batch is dropped
+        break;
+      }
       for (const Algorithm& a : batch->children) {
         ptrs.push_back(&a);
         seeds.push_back(rng_.next_u32());
@@ -108,16 +113,29 @@ class Loop {
     return mutator_.mutate(population_.tournament(o_.evolution.tournament_size, rng_).algorithm, 1, rng_);
   }
 
+  bool stop_requested() const { return o_.stop && o_.stop->load(std::memory_order_relaxed); }
+
   bool should_stop() {
-    if (o_.stop && o_.stop->load()) {
+    if (stop_requested()) {
       stop_reason_ = StopReason::Interrupted;
       return true;
     }
-    if (std::chrono::steady_clock::now() >= o_.deadline) {
+    if (o_.deadline != std::chrono::steady_clock::time_point::max() && std::chrono::steady_clock::now() >= end_by()) {
       stop_reason_ = StopReason::TimeLimit;
       return true;
     }
     return false;
+  }
+
+  // The deadline less the time the work after the search needs: four times its estimate at the measured rate
+  // (select and final programs are the best ones, often slower per step than the average child) plus 0.2 s.
+  std::chrono::steady_clock::time_point end_by() const {
+    const double elapsed_s = elapsed();
+    const double rate = elapsed_s > 0 && steps_used() > 0 ? static_cast<double>(steps_used()) / elapsed_s : 1e7;
+    const double total = std::chrono::duration<double>(o_.deadline - start_).count();
+    const double reserve = std::min(total / 2, 4.0 * o_.after_steps / rate + 0.2);
+    return o_.deadline -
+           std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(reserve));
   }
 
   uint64_t steps_used() const { return ev_.train_steps() - steps_at_start_; }

@@ -230,7 +230,7 @@ TEST(SearchCli, OutPointingAtAnExistingRunDirectoryExitsTwo) {
   const std::string before = read_file(dir.path("run") / "progress.csv");
   const test::CommandResult r = amlz(run_args(config, dir.path("run")));
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-  expect_contains(r.err, "already holds a run");
+  expect_contains(r.err, "already exists and is not empty");
   // The earlier run is left as it was.
   EXPECT_EQ(read_file(dir.path("run") / "progress.csv"), before);
 }
@@ -326,7 +326,7 @@ TEST(SearchCli, CtrlCStopsCleanlyWithExit130AndAReadableRunDirectory) {
   EXPECT_EQ(best.setup.size(), 4u);
   const std::string summary = read_file(run / "summary.json");
   expect_contains(summary, "\"stop\":\"interrupted\"");
-  expect_contains(err, "interrupted");
+  expect_contains(err, "stopped by signal 2 in the search phase");
   EXPECT_EQ(read_file(run / "seed.txt"), "5\n");
 }
 

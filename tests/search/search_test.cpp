@@ -595,6 +595,10 @@ class RecordingReporter final : public RunReporter {
   }
   void best_so_far(const Algorithm&, const std::string& note) override { best_notes.push_back(note); }
   void experiment_started(int e) override { experiments.push_back(e); }
+  void evaluation_progress(Phase phase, size_t done, size_t total) override {
+    progress_reports.push_back({phase, done, total});
+    if (stop && phase == stop_in_phase) stop->store(true);
+  }
 
   size_t count_prefix(const std::string& prefix) const {
     size_t n = 0;
@@ -608,9 +612,15 @@ class RecordingReporter final : public RunReporter {
     return v;
   }
 
+  struct Report {
+    Phase phase;
+    size_t done, total;
+  };
   std::vector<std::string> lines, best_notes;
   std::vector<int> experiments;
+  std::vector<Report> progress_reports;
   int batches = 0, stop_after_batches = 0;
+  Phase stop_in_phase = Phase::Done;  // sets `stop` at the first progress report of this phase
   std::atomic<bool>* stop = nullptr;
 };
 
@@ -653,7 +663,7 @@ Config linear_copies_config() {
 RunSummary run_driver(Config c, RecordingReporter& reporter, const std::atomic<bool>* stop = nullptr) {
   validate(c, ConfigUse::Search);
   auto cpu = make_cpu_evaluator({1, Precision::Float32});
-  return run_experiments(c, *cpu, reporter, stop);
+  return run_experiments(c, *cpu, reporter, RunLimits{stop});
 }
 
 // The number printed after `prefix` must be the value, in the original's fixed 6-decimal format.
@@ -796,9 +806,64 @@ TEST(RunExperiments, TheStopFlagEndsTheRunAfterTheCurrentBatchAndStillReportsThe
   reporter.stop_after_batches = 15;  // initialisation is 10 batches of 10
   const RunSummary s = run_driver(c, reporter, &stop);
   EXPECT_EQ(s.stop, StopReason::Interrupted);
+  EXPECT_EQ(s.stopped_in, Phase::Search);
   EXPECT_EQ(s.experiments, 1);
   EXPECT_EQ(s.individuals, 150);
-  EXPECT_EQ(reporter.count_prefix("Final evaluation fitness (on unseen data) = "), 1u);
+  // Asked to stop: neither a select nor a final evaluation runs, but the search's best is the result.
+  EXPECT_EQ(reporter.count_prefix("Evaluating candidate algorithm"), 0u);
+  EXPECT_EQ(reporter.count_prefix("Final evaluation"), 0u);
+  EXPECT_FALSE(s.final_done);
+  EXPECT_GT(s.best.size(), 0u);
+  ASSERT_EQ(reporter.best_notes.size(), 1u);
+  test::expect_contains(reporter.best_notes[0], "stopped before selection");
+}
+
+TEST(RunExperiments, AStopDuringTheSelectOrFinalEvaluationEndsItThere) {
+  // The select and final evaluations run in chunks of tasks and look at the flag between them (they ignored it).
+  for (Phase phase : {Phase::Select, Phase::Final}) {
+    SCOPED_TRACE(enum_name(phase));
+    Config c = linear_copies_config();
+    c.select_tasks.num_tasks = 200;  // more than one chunk
+    c.final_tasks.num_tasks = 200;
+    std::atomic<bool> stop{false};
+    RecordingReporter reporter;
+    reporter.stop = &stop;
+    reporter.stop_in_phase = phase;
+    const RunSummary s = run_driver(c, reporter, &stop);
+    EXPECT_EQ(s.stop, StopReason::Interrupted);
+    EXPECT_EQ(s.stopped_in, phase);
+    EXPECT_FALSE(s.final_done);
+    EXPECT_EQ(reporter.count_prefix("Final evaluation fitness"), 0u);
+    ASSERT_FALSE(reporter.progress_reports.empty());
+    EXPECT_EQ(reporter.progress_reports.back().phase, phase);
+    EXPECT_LT(reporter.progress_reports.back().done, reporter.progress_reports.back().total);
+  }
+}
+
+TEST(RunExperiments, SelectAndFinalReportProgressAndGiveTheSameFitnessInChunks) {
+  Config c = linear_copies_config();
+  c.select_tasks.num_tasks = 150;
+  RecordingReporter reporter;
+  const RunSummary s = run_driver(c, reporter);
+  EXPECT_TRUE(s.final_done);
+  EXPECT_EQ(s.stopped_in, Phase::Done);
+  std::vector<size_t> select_done;
+  for (const auto& r : reporter.progress_reports)
+    if (r.phase == Phase::Select) select_done.push_back(r.done);
+  EXPECT_EQ(select_done, (std::vector<size_t>{64, 128, 150}));
+  // Chunking changes nothing but how often a stop is noticed: one call over all tasks agrees exactly.
+  auto cpu = make_cpu_evaluator({1, Precision::Float32});
+  const TaskSet tasks = make_task_set(c.final_tasks);
+  const TaskSet one_chunk = tasks;
+  std::vector<double> f;
+  ProgramBatch batch;
+  batch.add(compile(s.best), 12345);
+  for (const TaskResult& r : cpu->evaluate(batch, one_chunk, full_work_items(1, one_chunk), EvalRequest{}))
+    f.push_back(r.fitness);
+  const auto chunked =
+      evaluate_algorithm(*cpu, tasks, s.best, 12345, EvalRequest{}.max_abs_error, RunLimits{}, {}, nullptr);
+  ASSERT_TRUE(chunked.has_value());
+  EXPECT_EQ(*chunked, combine_fitness(f, Combination::Mean));
 }
 
 TEST(RunExperiments, ADeadlineBeforeAnythingRanStopsWithTimeLimitAndNoCandidate) {

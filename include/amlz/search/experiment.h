@@ -3,6 +3,9 @@
 // the best of all evaluated on the unseen final tasks.
 #pragma once
 #include <atomic>
+#include <chrono>
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "amlz/config.h"
@@ -11,6 +14,14 @@
 
 namespace amlz {
 
+// The phases of a run, in order: what a stop interrupted.
+enum class Phase { Search, Select, Final, Done };
+template <>
+struct EnumNames<Phase> {
+  static constexpr EnumName<Phase> table[] = {
+      {Phase::Search, "search"}, {Phase::Select, "select"}, {Phase::Final, "final"}, {Phase::Done, "done"}};
+};
+
 // Where the driver's output goes: the original's text lines, progress, and the best algorithm so far.
 class RunReporter : public SearchObserver {
  public:
@@ -18,6 +29,14 @@ class RunReporter : public SearchObserver {
   // A new best: after each progress report (best of the population) and after each select evaluation.
   virtual void best_so_far(const Algorithm& a, const std::string& note) { (void)a, (void)note; }
   virtual void experiment_started(int experiment) { (void)experiment; }
+  // During the select and final evaluations: `done` of `total` tasks evaluated.
+  virtual void evaluation_progress(Phase phase, size_t done, size_t total) { (void)phase, (void)done, (void)total; }
+};
+
+// What stops a run early: a stop request (signals, a closed output) and the wall-clock limit of the whole run.
+struct RunLimits {
+  const std::atomic<bool>* stop = nullptr;  // set: stop at the next batch or task chunk, in any phase
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 
 struct RunSummary {
@@ -34,15 +53,26 @@ struct RunSummary {
   uint64_t fec_lookups = 0;  // task fitnesses looked up (hits + misses)
   double fec_hit_rate = 0;
   StopReason stop = StopReason::Budget;
-  bool success = false;  // best select fitness > sufficient_fitness
+  Phase stopped_in = Phase::Done;  // the phase a time limit or stop request cut short (Done: none was)
+  bool final_done = false;         // final_fitness is the final evaluation's (not cut short, not skipped)
+  bool success = false;            // best select fitness > sufficient_fitness
   int batch_size = 1;
 };
 
 // The batch size used when the config says 0: enough (program, task) pairs to keep the backend busy.
 int automatic_batch_size(const Config& config, const Evaluator& evaluator);
 
-// `config` must be validated for ConfigUse::Search and have its seed set (not 0).
-RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReporter& reporter,
-                           const std::atomic<bool>* stop = nullptr);
+// `config` must be validated for ConfigUse::Search and have its seed set (not 0). config.max_seconds bounds the
+// whole run: the search phase ends early enough to leave the select and final evaluations their estimated time,
+// and they stop at the deadline too. `limits.deadline`, when earlier, wins.
+RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReporter& reporter, RunLimits limits = {});
+
+// The fitness of one algorithm on a task set (mean over tasks; no FEC, no budget), evaluated a few tasks at a time
+// so that a stop request or the deadline is honoured within a chunk; reports progress after each chunk. Empty
+// when stopped (`*why` says by what).
+std::optional<double> evaluate_algorithm(Evaluator& evaluator, const TaskSet& tasks, const Algorithm& algorithm,
+                                         uint32_t eval_seed, float max_abs_error, const RunLimits& limits,
+                                         const std::function<void(size_t done, size_t total)>& progress,
+                                         StopReason* why);
 
 }  // namespace amlz

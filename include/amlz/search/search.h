@@ -24,9 +24,12 @@ struct SearchOptions {
   // batch then come from the population before the previous batch was placed (one batch more of lag). Pays off
   // when the evaluator is a GPU; off, the loop is exactly the batched algorithm above.
   bool overlap = false;
-  // Stops between batches when set (Ctrl-C), or once this steady-clock time is passed.
+  // Stops between batches when set (Ctrl-C), or when the deadline is near: it ends early enough that `after_steps`
+  // more training steps (the select and final evaluations to come) fit before the deadline at the throughput the
+  // search measures (with a margin, and at most half of the time it had).
   const std::atomic<bool>* stop = nullptr;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  double after_steps = 0;
 };
 
 struct SearchProgress {
