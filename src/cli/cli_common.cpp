@@ -8,6 +8,7 @@
 
 #include "amlz/error.h"
 #include "cli/output.h"
+#include "cli/value_parse.h"
 
 namespace amlz::cli {
 
@@ -65,6 +66,17 @@ std::unique_ptr<Evaluator> make_configured_evaluator(const Config& config, Preci
     std::cerr << "\n";
   }
   return ev;
+}
+
+CLI::Option* add_integer_option(CLI::App& app, const std::string& name, int& value, int lo, int hi,
+                                const std::string& help) {
+  return app
+      .add_option_function<std::string>(
+          name,
+          [&value, name, lo, hi](const std::string& s) { value = static_cast<int>(parse_integer(s, lo, hi, name)); },
+          help)
+      ->type_name("INT")
+      ->default_str(std::to_string(value));
 }
 
 std::string format_si(double x) {

@@ -25,6 +25,11 @@ int run_app(CLI::App& app, int argc, const char* const* argv, const std::functio
 std::unique_ptr<Evaluator> make_configured_evaluator(const Config& config, Precision precision = Precision::Float32,
                                                      bool announce = true);
 
+// An integer option read the way config values are (decimal only, in [lo, hi], the bound in the message): CLI11's
+// own conversion reads 010 as octal 8 and lets 2e9 programs through to an allocation.
+CLI::Option* add_integer_option(CLI::App& app, const std::string& name, int& value, int lo, int hi,
+                                const std::string& help);
+
 // Human-readable duration / counts for progress lines.
 std::string format_si(double x);  // 1.2e+07 -> "12.0M"
 

@@ -13,7 +13,10 @@
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/json.h"
+#include "cli/output.h"
 #include "cli/search_bench.h"
+#include "cli/search_workloads.h"
+#include "cli/stop_signals.h"
 #include "cli/value_parse.h"
 
 namespace amlz::cli {
@@ -53,29 +56,37 @@ int cmd_bench(int argc, const char* const* argv) {
       "Measure evaluator throughput (train steps/s, evaluations/s, instructions/s) on every available "
       "backend. Prints one JSON line per workload and backend on stdout, a table on stderr.",
       "amlz bench"};
-  std::string workloads = "demo,seed_nn,paper,fmnist", backends = "all", cpu_threads = "1,0", out,
-              search_config = "configs/linear_regression.toml";
+  std::string workloads = "random,population,seed_nn,paper,fmnist", backends = "all", cpu_threads = "1,0", out,
+              search_config = "configs/linear_regression.toml", populations = "bench/populations", save_populations_to;
   int repeats = 3, cpu_programs = 0, gpu_programs = 0, search_seeds = 3, cuda_lanes = 0;
   bool quick = false;
-  app.add_option("--workloads", workloads, "comma list of: demo, seed_nn, paper, fmnist, search");
-  app.add_option("--backends", backends, "comma list of cpu, cuda, or all (those available)");
+  app.add_option("--workloads", workloads,
+                 "comma list of: random (random demo-space programs: flattering, ~3 live instructions; alias demo), "
+                 "population (populations saved from real searches), seed_nn, paper, fmnist, experiment (the demo "
+                 "experiment, FEC off and on), host (host costs per individual), search (rediscovery time)");
+  app.add_option("--backends", backends,
+                 "comma list of cpu (vector interpreter), cpu-reference (scalar reference), cuda, or all (cpu, cuda)");
+  app.add_option("--populations", populations, "directory of the saved populations (bench/populations)");
+  app.add_option("--save-populations", save_populations_to,
+                 "run the searches that make the saved populations, write them into this directory, and stop");
   app.add_option("--cpu-threads", cpu_threads, "CPU thread counts to measure, comma list (0 = all cores)");
-  app.add_option("--repeats", repeats, "timed repeats per measurement (median reported)")->check(CLI::PositiveNumber);
-  app.add_option("--cpu-programs", cpu_programs, "programs per CPU batch (default per workload)");
-  app.add_option("--gpu-programs", gpu_programs, "programs per GPU batch (default per workload)");
-  app.add_option("--search-seeds", search_seeds, "seeds for the whole-search workload");
+  add_integer_option(app, "--repeats", repeats, 1, 1000, "timed repeats per measurement (median reported)");
+  add_integer_option(app, "--cpu-programs", cpu_programs, 0, 1'000'000, "programs per CPU batch (0: per workload)");
+  add_integer_option(app, "--gpu-programs", gpu_programs, 0, 10'000'000, "programs per GPU batch (0: per workload)");
+  add_integer_option(app, "--search-seeds", search_seeds, 1, 1000, "seeds for the whole-search workload");
   app.add_option("--search-config", search_config, "config of the whole-search workload");
   app.add_option("--out", out, "also append the JSON lines to this file");
   app.add_flag("--quick", quick, "small batches: a smoke run, not a measurement");
-  app.add_option("--cuda-lanes", cuda_lanes, "CUDA lanes per task, a power of two 1..32 (0: automatic)")
-      ->check(CLI::IsMember({0, 1, 2, 4, 8, 16, 32}));
+  add_integer_option(app, "--cuda-lanes", cuda_lanes, 0, 32, "CUDA lanes per task, a power of two 1..32 (0: automatic)")
+      ->check(CLI::IsMember({"0", "1", "2", "4", "8", "16", "32"}));
   return run_app(app, argc, argv, [&] {
     std::vector<BenchRun> runs;
     const std::vector<Backend> available = available_backends();
     for (const std::string& b : split(backends == "all" ? "cpu,cuda" : backends)) {
-      if (b == "cpu") {
+      if (b == "cpu" || b == "cpu-reference") {
         for (const std::string& t : split(cpu_threads))
-          runs.push_back({Backend::Cpu, static_cast<int>(parse_integer(t, 0, limits::kThreads, "--cpu-threads"))});
+          runs.push_back({Backend::Cpu, static_cast<int>(parse_integer(t, 0, limits::kThreads, "--cpu-threads")),
+                          cpu_interpreter_for(b)});
       } else if (b == "cuda") {
         if (std::find(available.begin(), available.end(), Backend::Cuda) != available.end())
           runs.push_back({Backend::Cuda, 0});
@@ -92,19 +103,36 @@ int cmd_bench(int argc, const char* const* argv) {
       file.emplace(out, std::ios::app);
       if (!*file) throw Error("cannot write '" + out + "'");
     }
+    // SIGINT/SIGTERM/SIGHUP end the benchmark between measurements: the lines already printed stand.
+    const StopSignals signals;
     auto emit = [&](const std::string& line) {
-      std::cout << line << std::endl;
+      print_line(line);
       if (file) *file << line << std::endl;
     };
-    std::fprintf(stderr, "%-14s %-34s %12s %12s %12s %9s\n", "workload", "backend", "steps/s", "evals/s", "instr/s",
+    std::fprintf(stderr, "%-20s %-46s %12s %12s %12s %9s\n", "workload", "backend", "steps/s", "evals/s", "instr/s",
                  "seconds");
 
-    for (const std::string& name : split(workloads)) {
+    if (!save_populations_to.empty()) {
+      save_populations(save_populations_to, runs.empty() ? 0 : runs.front().threads, emit);  // same files whatever
+      return kExitOk;
+    }
+    for (std::string name : split(workloads)) {
+      if (signals.flag()) break;
       if (name == "search") {
-        run_search_bench(runs, search_config, search_seeds, emit);
+        run_search_bench(runs, search_config, search_seeds, emit, &signals.flag());
         continue;
       }
-      if (name != "demo" && name != "seed_nn" && name != "paper" && name != "fmnist")
+      if (name == "experiment") {
+        run_experiment_bench(runs, search_config, search_seeds, emit);
+        continue;
+      }
+      if (name == "host") {
+        run_host_costs_bench(search_config, populations, quick ? 1 : repeats, emit);
+        continue;
+      }
+      if (name == "demo") name = "random";
+      const bool population = name == "population";
+      if (name != "random" && name != "seed_nn" && name != "paper" && name != "fmnist" && !population)
         throw ConfigError("--workloads: unknown workload '" + name + "'");
       // Real data: skipped with a note when the dataset is missing, unless the user asked for it by name.
       if (name == "fmnist") {
@@ -114,16 +142,22 @@ int cmd_bench(int argc, const char* const* argv) {
           continue;
         }
       }
-      const std::vector<int> features = name == "seed_nn" ? std::vector<int>{4, 8, 16} : std::vector<int>{0};
+      // seed_nn: F = 4, 8, 16; population: each saved population.
+      const std::vector<int> features = name == "seed_nn" ? std::vector<int>{4, 8, 16}
+                                        : population      ? std::vector<int>{0, 1, 2}
+                                                          : std::vector<int>{0};
       for (int f : features) {
         double cpu_rate = 0;  // the last CPU run's steps/s, for the GPU/CPU ratio
         for (const BenchRun& run : runs) {
+          if (signals.flag()) break;
           const bool gpu = run.backend == Backend::Cuda;
           int n = gpu ? gpu_programs : cpu_programs;
           if (n == 0) {
             // Enough work that one CPU measurement takes ~0.1 s per thread, and thousands of candidates for a GPU.
-            if (name == "demo")
+            if (name == "random")
               n = gpu ? 20000 : 8000;
+            else if (population)  // demo population (1000), nn F=8 and nn F=16 (100 each), repeated
+              n = f == 0 ? (gpu ? 20000 : 8000) : f == 1 ? (gpu ? 4096 : 400) : (gpu ? 2048 : 100);
             else if (name == "seed_nn")
               n = gpu ? 4096 : (f >= 16 ? 32 : 64);
             else if (name == "fmnist")
@@ -132,12 +166,14 @@ int cmd_bench(int argc, const char* const* argv) {
               n = gpu ? 2048 : 32;
             if (quick) n = std::max(1, n / 8);
           }
-          const bench::Workload w = name == "demo"      ? bench::demo_workload(n)
+          const bench::Workload w = population ? saved_population_workload(saved_populations()[f], populations, n)
+                                    : name == "random"  ? bench::demo_workload(n)
                                     : name == "seed_nn" ? bench::seed_nn_workload(f, n)
                                     : name == "fmnist"  ? bench::fashion_mnist_workload(n)
                                                         : bench::paper_scale_workload(n);
           EvaluatorOptions o;
           o.cpu_threads = run.threads;
+          o.cpu_interpreter = run.interpreter;
           o.cuda_lanes_per_task = cuda_lanes;
           auto ev = make_evaluator(run.backend, o);
           const bench::Measurement m = bench::measure(*ev, w, quick ? 1 : repeats);
@@ -146,12 +182,13 @@ int cmd_bench(int argc, const char* const* argv) {
           if (gpu && cpu_rate > 0) j.add("gpu_cpu_ratio", rate / cpu_rate);
           if (!gpu) cpu_rate = rate;
           emit(j.str());
-          std::fprintf(stderr, "%-14s %-34s %12.3g %12.3g %12.3g %9.3f\n", w.name.c_str(), ev->describe().c_str(), rate,
+          std::fprintf(stderr, "%-20s %-46s %12.3g %12.3g %12.3g %9.3f\n", w.name.c_str(), ev->describe().c_str(), rate,
                        m.evaluations / m.seconds, m.instructions / m.seconds, m.seconds);
         }
       }
     }
-    return kExitOk;
+    if (signals.signal() != 0) std::cerr << "bench: stopped by signal " << signals.signal() << "\n";
+    return signals.exit_code();
   });
 }
 

@@ -25,22 +25,23 @@ class SilentReporter final : public RunReporter {
 }  // namespace
 
 void run_search_bench(const std::vector<BenchRun>& runs, const std::string& config_path, int seeds,
-                      const std::function<void(const std::string&)>& emit) {
+                      const std::function<void(const std::string&)>& emit, const std::atomic<bool>* stop) {
   const std::string& path = config_path;
   if (!std::filesystem::exists(path)) throw Error("the search workload needs its config: '" + path + "' not found");
   for (const BenchRun& run : runs) {
     EvaluatorOptions o;
     o.cpu_threads = run.threads;
+    o.cpu_interpreter = run.interpreter;
     auto evaluator = make_evaluator(run.backend, o);
     std::vector<double> times;
     int successes = 0;
-    for (int s = 1; s <= seeds; ++s) {
+    for (int s = 1; s <= seeds && !(stop && stop->load()); ++s) {
       Config config = load_config({"--config", path}, ConfigUse::Search);
       config.seed = static_cast<uint32_t>(s);
       config.threads = run.threads;
       config.max_seconds = 600;
       SilentReporter reporter;
-      const RunSummary r = run_experiments(config, *evaluator, reporter);
+      const RunSummary r = run_experiments(config, *evaluator, reporter, RunLimits{stop});
       successes += r.success;
       if (r.success) times.push_back(r.seconds);
       emit(JsonObject()

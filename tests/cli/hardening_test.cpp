@@ -231,5 +231,22 @@ TEST(Hardening, MaxSecondsBoundsTheWholeCommand) {
   EXPECT_LT(seconds, 3.0) << summary;  // a generous margin over the 2 s asked for, not a speed target
 }
 
+TEST(Hardening, BenchStopsBetweenMeasurementsOnASignal) {
+  const TempDir dir;
+  const int code =
+      run_and_signal(dir, "bench --workloads demo,seed_nn,paper --backends cpu --cpu-threads 1", "\"bench\"", "TERM");
+  EXPECT_EQ(code, 143) << test::read_file(dir.path("stderr.txt"));
+  expect_contains(test::read_file(dir.path("stderr.txt")), "bench: stopped by signal 15");
+}
+
+TEST(Hardening, BenchListOptionsAreCheckedNumbers) {
+  for (const std::string bad : {"--cpu-threads abc", "--cpu-threads 99999999999", "--repeats 010",
+                                "--cpu-programs 2000000000", "--cuda-lanes 3"}) {
+    const test::CommandResult r = amlz("bench --workloads demo " + bad);
+    EXPECT_EQ(r.exit_code, 2) << bad << "\n" << r.out;
+    EXPECT_EQ(r.out.find("internal error"), std::string::npos) << r.out;
+  }
+}
+
 }  // namespace
 }  // namespace amlz
