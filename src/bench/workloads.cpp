@@ -4,12 +4,18 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "amlz/core/algorithm_text.h"
 #include "amlz/core/compile.h"
 #include "amlz/core/generator.h"
 #include "amlz/core/hardcoded_algorithms.h"
 #include "amlz/core/search_rng.h"
+#include "amlz/error.h"
 
 namespace amlz::bench {
 namespace {
@@ -74,8 +80,8 @@ const char* kSeedNn =
 
 Workload demo_workload(int programs) {
   Workload w;
-  w.name = "demo_f4";
-  w.description = "demo space: F=4, 10 linear tasks, 100/100, random 10/2/8 programs";
+  w.name = "random_demo_f4";
+  w.description = "RANDOM programs (flattering, ~3 live instructions): demo space, F=4, 10 linear tasks, 100/100";
   w.tasks = task_set(TaskType::Linear, 4, 10, 100, 100);
   const std::vector<Op> ops = ops_named({"SCALAR_CONST_SET_OP", "VECTOR_INNER_PRODUCT_OP", "SCALAR_DIFF_OP",
                                          "SCALAR_PRODUCT_OP", "SCALAR_VECTOR_PRODUCT_OP", "VECTOR_SUM_OP"});
@@ -116,6 +122,77 @@ Workload fashion_mnist_workload(int programs) {
   w.tasks = make_task_set(s);
   add_random_programs(w.batch, programs, {21, 21, 45}, run_baseline_ops(), {5, 9, 2}, 20260103);
   return w;
+}
+
+Workload population_workload(const std::string& name, const std::string& description, const std::string& path,
+                             const TaskSpec& tasks, int programs) {
+  Workload w;
+  w.name = name;
+  w.tasks = make_task_set(tasks);
+  const std::vector<SavedIndividual> population = read_population(path);
+  std::vector<Program> compiled;
+  size_t live = 0, source = 0;
+  for (const SavedIndividual& s : population) {
+    compiled.push_back(compile(s.algorithm));
+    live += compiled.back().code.size();
+    source += s.algorithm.size();
+  }
+  const size_t n = programs > 0 ? static_cast<size_t>(programs) : compiled.size();
+  for (size_t i = 0; i < n; ++i) w.batch.add(compiled[i % compiled.size()], static_cast<uint32_t>(i + 1));
+  char live_share[96];
+  std::snprintf(live_share, sizeof live_share, " (%zu programs, %.1f of %.1f instructions live)", population.size(),
+                static_cast<double>(live) / population.size(), static_cast<double>(source) / population.size());
+  w.description = description + live_share;
+  return w;
+}
+
+void write_population(const std::string& path, const std::vector<std::string>& header,
+                      const std::vector<SavedIndividual>& individuals) {
+  std::ostringstream text;
+  for (const std::string& line : header) text << "# " << line << "\n";
+  for (size_t i = 0; i < individuals.size(); ++i) {
+    text.precision(9);
+    text << "# individual " << i << ": fitness " << individuals[i].fitness << "\n" << to_text(individuals[i].algorithm);
+  }
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text.str();
+    if (!out.flush()) throw Error("cannot write '" + tmp + "'");
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+std::vector<SavedIndividual> read_population(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot read the population file '" + path + "' (amlz bench --save-populations DIR writes it)");
+  std::vector<SavedIndividual> population;
+  std::string line, chunk;
+  int chunk_line = 0, line_no = 0;
+  double fitness = 0;  // from the "# individual K: fitness F" line before the algorithm
+  auto flush = [&] {
+    if (!chunk.empty()) population.push_back({parse_algorithm(chunk, path + ":" + std::to_string(chunk_line)), fitness});
+    chunk.clear();
+  };
+  // Each algorithm starts at its "def Setup():" line.
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.rfind("# individual ", 0) == 0) {
+      flush();
+      chunk_line = 0;
+      const size_t at = line.find("fitness ");
+      fitness = at == std::string::npos ? 0.0 : std::strtod(line.c_str() + at + 8, nullptr);
+      continue;
+    }
+    if (line.rfind("def Setup():", 0) == 0) {
+      flush();
+      chunk_line = line_no;
+    }
+    if (chunk_line > 0) chunk += line + "\n";
+  }
+  flush();
+  if (population.empty()) throw Error("'" + path + "' holds no algorithm");
+  return population;
 }
 
 Measurement measure(Evaluator& evaluator, const Workload& w, int repeats) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "amlz/core/algorithm.h"
 #include "amlz/core/program.h"
 #include "amlz/eval/evaluator.h"
 #include "amlz/tasks/task.h"
@@ -19,8 +20,9 @@ struct Workload {
   TaskSet tasks;
 };
 
-// (a) the demo space of spec §12: F=4, 10 linear tasks, 100/100, random programs of sizes 10/2/8 from the
-// demo's 6 ops; (b) the seed's 2-layer NN program on 32 nn_teacher tasks, 1000 train / 100 valid, at F;
+// (a) the demo space of spec §12: F=4, 10 linear tasks, 100/100, RANDOM programs of sizes 10/2/8 from the
+// demo's 6 ops. Flattering: dead-code removal leaves ~3 of their 20 instructions, where a search's population
+// keeps 8-12 (population_workload below is the realistic measure); (b) the seed's 2-layer NN program on 32 nn_teacher tasks, 1000 train / 100 valid, at F;
 // (c) the paper's scale: F=16, 10 nn_teacher tasks, 8000 / 1000, random programs of sizes 21/21/45 from
 // run_baseline.sh's op sets. `programs` scales the batch (the GPU wants thousands).
 Workload demo_workload(int programs);
@@ -30,6 +32,21 @@ Workload paper_scale_workload(int programs);
 // pairs drawn as configs/fashion_mnist_basic.toml draws them), read through the task cache. Throws amlz::Error
 // when the dataset is not installed.
 Workload fashion_mnist_workload(int programs);
+
+// A population saved from a real search (bench/populations/*.txt, written by write_population) on `tasks`: every
+// individual once, then repeated up to `programs` (0: each once).
+Workload population_workload(const std::string& name, const std::string& description, const std::string& path,
+                             const TaskSpec& tasks, int programs);
+
+// A population file: the algorithms in amlz's text form, each preceded by a comment line
+// "# individual K: fitness F" and the whole preceded by comment lines saying where it came from.
+struct SavedIndividual {
+  Algorithm algorithm;
+  double fitness = 0;
+};
+void write_population(const std::string& path, const std::vector<std::string>& header,
+                      const std::vector<SavedIndividual>& individuals);
+std::vector<SavedIndividual> read_population(const std::string& path);
 
 struct Measurement {
   double seconds = 0;           // median over repeats
