@@ -45,6 +45,7 @@ bool is_index(float f) { return f >= 0.0f && f < 1.0f; }
 
 std::optional<std::string> operand_problem(Op op, uint8_t out, uint8_t in1, uint8_t in2, float d0, float d1,
                                            const AddressSpace& space) {
+  if (operands_fit(op, out, in1, in2, d0, d1, space)) return std::nullopt;
   const OpInfo& info = op_info(op);
   const Kind kinds[3] = {info.in1, info.in2, info.out};
   const uint8_t addrs[3] = {in1, in2, out};

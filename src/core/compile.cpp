@@ -11,15 +11,16 @@
 namespace amlz {
 namespace {
 
-// Set of live addresses per memory kind.
+// Set of live addresses per memory kind. (Addresses are uint8_t, always inside the bitsets: the unchecked
+// operator[] spares the range checks of test/set/reset, and compile() runs for every candidate.)
 struct LiveSet {
   std::array<std::bitset<256>, 4> by_kind;  // indexed by Kind
-  bool test(Kind k, uint8_t a) const { return by_kind[static_cast<int>(k)].test(a); }
+  bool test(Kind k, uint8_t a) const { return by_kind[static_cast<int>(k)][a]; }
   void set(Kind k, uint8_t a) {
-    if (k != Kind::None) by_kind[static_cast<int>(k)].set(a);
+    if (k != Kind::None) by_kind[static_cast<int>(k)][a] = true;
   }
   void reset(Kind k, uint8_t a) {
-    if (k != Kind::None) by_kind[static_cast<int>(k)].reset(a);
+    if (k != Kind::None) by_kind[static_cast<int>(k)][a] = false;
   }
   LiveSet& operator|=(const LiveSet& o) {
     for (size_t i = 0; i < by_kind.size(); ++i) by_kind[i] |= o.by_kind[i];

@@ -46,7 +46,8 @@ std::optional<std::string> verify_program(const ProgramDesc& d, const Instr* cod
     // Every candidate is verified: the message is built only for a failure.
     auto where = [i] { return "instruction " + std::to_string(i) + ": "; };
     if (!is_valid_op(static_cast<uint8_t>(in.op))) return where() + "unknown opcode " + std::to_string(int(in.op));
-    if (auto problem = operand_problem(in.op, in.out, in.in1, in.in2, in.d0, in.d1, memory)) return where() + *problem;
+    if (!operands_fit(in.op, in.out, in.in1, in.in2, in.d0, in.d1, memory))
+      return where() + operand_problem(in.op, in.out, in.in1, in.in2, in.d0, in.d1, memory).value_or("bad operand");
   }
   if (d.flags != program_flags(code, d))
     return "flags " + std::to_string(d.flags) + " do not describe the code (expected " +

@@ -33,6 +33,23 @@ int address_count(const AddressSpace& a, Kind k);
 // Slots the op does not use are not looked at (random ops keep their source key there). Returns the problem.
 std::optional<std::string> operand_problem(Op op, uint8_t out, uint8_t in1, uint8_t in2, float d0, float d1,
                                            const AddressSpace& space);
+// The same rule as a plain yes/no, inline and without building a message: the verifier runs on every candidate.
+inline bool operands_fit(Op op, uint8_t out, uint8_t in1, uint8_t in2, float d0, float d1, const AddressSpace& space) {
+  const OpInfo& info = op_info(op);
+  auto fits = [&space](Kind k, uint8_t a) {
+    switch (k) {
+      case Kind::None: return true;
+      case Kind::Scalar: return a < space.scalars;
+      case Kind::Vector: return a < space.vectors;
+      case Kind::Matrix: return a < space.matrices;
+    }
+    return false;
+  };
+  auto is_index = [](float f) { return f >= 0.0f && f < 1.0f; };
+  return fits(info.in1, in1) && fits(info.in2, in2) && fits(info.out, out) &&
+         (info.data != DataKind::VectorConst || is_index(d0)) &&
+         (info.data != DataKind::MatrixConst || (is_index(d0) && is_index(d1)));
+}
 
 struct Instruction {
   Op op = Op::NoOp;
