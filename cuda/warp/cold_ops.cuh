@@ -82,37 +82,43 @@ struct ColdOps {
 
   // ---- st.dev. -------------------------------------------------------------------------------------------------
   // Population st.dev. as the CPU reference: sqrt(E[x^2] - E[x]^2), no clamp and no FMA contraction, summing in
-  // index order (bit-identical to the CPU's loop when one lane holds all elements: it decides NaN vs 0 for
-  // constant inputs, which changes the status).
+  // index order. Bit-identical to the CPU's loop under every lane mapping, which matters: it decides NaN vs 0 for
+  // constant inputs (the status), and a st.dev. of large values feeding cos/arccos amplifies its last bit. For the
+  // vector and matrix forms every lane of the tile therefore reads and sums ALL the elements (F, or F*F: at large
+  // L the matrix form costs F*F dependent adds per lane instead of F*F/L, acceptable for an out-of-line op).
   __device__ __forceinline__ static float stdev_from(float sum, float sq, float count) {
     const float mean = __fdiv_rn(sum, count);
     return sqrtf(__fsub_rn(__fdiv_rn(sq, count), __fmul_rn(mean, mean)));
   }
-  template <int P, int C>
-  __device__ __forceinline__ static void sum_and_squares(const float* p, float& sum, float& sq) {
-    [[maybe_unused]] constexpr int kUnroll = P / C < 4 ? P / C : 4;  // read by #pragma unroll only
-#pragma unroll kUnroll
-    for (int c = 0; c < P / C; ++c) {
-      const Chunk<C> x = load_chunk<C>(p + c * 32 * C);
+  template <int C>
+  __device__ __forceinline__ static void add_sum_and_squares(const Chunk<C>& x, float& sum, float& sq) {
 #pragma unroll
-      for (int k = 0; k < C; ++k) {
-        sum = __fadd_rn(sum, x.v[k]);
-        sq = __fadd_rn(sq, __fmul_rn(x.v[k], x.v[k]));
-      }
+    for (int k = 0; k < C; ++k) {
+      sum = __fadd_rn(sum, x.v[k]);
+      sq = __fadd_rn(sq, __fmul_rn(x.v[k], x.v[k]));
     }
   }
   // The three st.dev. ops share one inlined body in run(), as the two kinds of random fill do below (separate
-  // copies measurably changed the kernels' register allocation). The shuffles of tile_sum run in every lane,
-  // active or not: they are warp-wide collectives.
+  // copies measurably changed the kernels' register allocation). Every lane takes part in the tile's syncs.
   __device__ __forceinline__ static void stdev(const Mem& m, ColdOp op, int o, int a, bool act) {
     float sum = 0.0f, sq = 0.0f;
     if (op == ColdOp::VectorStDev) {
-      sum_and_squares<kVE, kVC>(m.vown(a), sum, sq);
-      const float y = stdev_from(tile_sum<L>(sum), tile_sum<L>(sq), static_cast<float>(F));
+      constexpr int kTC = F < 4 ? F : 4;
+      tile_sync<L>();
+#pragma unroll 4
+      for (int j = 0; j < F; j += kTC) add_sum_and_squares(m.template load_vtile<kTC>(a, j), sum, sq);
+      tile_sync<L>();
+      const float y = stdev_from(sum, sq, static_cast<float>(F));
       if (act) m.s(o) = y;
     } else if (op == ColdOp::MatrixStDev) {
-      sum_and_squares<kME, kMC>(m.mown(a), sum, sq);
-      const float y = stdev_from(tile_sum<L>(sum), tile_sum<L>(sq), static_cast<float>(F * F));
+      tile_sync<L>();
+#pragma unroll 1
+      for (int i = 0; i < F; ++i) {
+#pragma unroll
+        for (int jc = 0; jc < kRowChunks; ++jc) add_sum_and_squares(load_chunk<kRC>(m.mtile(a, i, jc * kRC)), sum, sq);
+      }
+      tile_sync<L>();
+      const float y = stdev_from(sum, sq, static_cast<float>(F * F));
       if (act) m.s(o) = y;
     } else {  // MatrixRowStDev: each own row's sum and sum of squares, in column order
       const float* pa = m.mown(a);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// The ops that read elements owned by other lanes of the tile (M*v, outer product, row broadcast, column norm,
-// transpose, matmul). They are the only ones with __syncwarp: one before (the owners' earlier writes become visible)
-// and one after (the owners may overwrite what was read). With L = 1 the syncs compile away. Private to cuda/.
+// The ops that read elements owned by other lanes of the tile (vector reductions, M*v, outer product, row broadcast,
+// column norm, transpose, matmul). They are the only ones with __syncwarp: one before (the owners' earlier writes
+// become visible) and one after (the owners may overwrite what was read). With L = 1 the syncs compile away.
+// Private to cuda/.
 #pragma once
 #include <cuda_runtime.h>
 
@@ -19,6 +20,39 @@ struct CrossLaneOps {
   // Column blocks for M*v and outer products: 8 elements of the vector in registers at a time (not all F), so
   // F = 32 fits the register budget. Per row the sum still runs over j = 0..F-1 in order.
   static constexpr int kXB = F < 8 ? F : 8;
+
+  // ---- vector reductions, in index order in every lane ----------------------------------------------------------
+  // Every lane of the tile folds the whole vector, element 0 to F-1, from 0: the same order for every L (so the
+  // lane mapping never changes a result) and the CPU reference's loop order. At most 32 dependent adds: no dearer
+  // than a butterfly of shuffles at large L. kTC-float chunks; the L lanes of a tile read the same addresses
+  // (broadcast).
+  static constexpr int kTC = F < 4 ? F : 4;
+  template <class Fn>
+  __device__ __forceinline__ static float vector_fold(const Mem& m, int a, Fn fn) {
+    tile_sync<L>();
+    float acc = 0.0f;
+#pragma unroll 4
+    for (int j = 0; j < F; j += kTC) {
+      const Chunk<kTC> c = m.template load_vtile<kTC>(a, j);
+#pragma unroll
+      for (int t = 0; t < kTC; ++t) acc = fn(acc, c.v[t]);
+    }
+    tile_sync<L>();
+    return acc;
+  }
+  __device__ __forceinline__ static float dot(const Mem& m, int a, int b) {
+    tile_sync<L>();
+    float acc = 0.0f;
+#pragma unroll 4
+    for (int j = 0; j < F; j += kTC) {
+      const Chunk<kTC> x = m.template load_vtile<kTC>(a, j);
+      const Chunk<kTC> y = m.template load_vtile<kTC>(b, j);
+#pragma unroll
+      for (int t = 0; t < kTC; ++t) acc = fmaf(x.v[t], y.v[t], acc);
+    }
+    tile_sync<L>();
+    return acc;
+  }
 
   // v_o = M_a * v_b. Outputs stay in registers until every lane has read v_b, so o == b is safe.
   __device__ __forceinline__ static void matvec(const Mem& m, int o, int a, int b, bool act) {

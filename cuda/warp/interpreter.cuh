@@ -9,10 +9,13 @@
 // evidence. Float differences from the CPU reference, all expected and covered by the parity tolerances
 // (tests/parity/backend_parity_test.cpp):
 //  - nvcc contracts a*b+c into FMA (no fast-math, but -fmad=true): dot products, norms, M*v, matmul. The x86 CPU
-//    build does not contract (ISO C++ mode). St.dev. uses explicit _rn intrinsics, so with L = 1 it is bit-identical
-//    to the CPU's sequential loop (it decides NaN vs 0 for constant inputs, which changes the status).
-//  - Reductions sum each lane's elements in index order, then combine the L lanes by a fixed butterfly; Eigen's
-//    vectorised sums use another order. Deterministic run to run.
+//    build does not contract (ISO C++ mode). St.dev. uses explicit _rn intrinsics, so it is bit-identical to the
+//    CPU's sequential loop (it decides NaN vs 0 for constant inputs, which changes the status).
+//  - No result depends on L (the lane mapping is chosen per batch, and a fitness must not depend on its batch).
+//    Vector reductions and st.dev. sum in index order in every lane, the CPU's loop order for means and st.dev.
+//    (warp/cross_lane_ops.cuh, warp/cold_ops.cuh); matrix norm and mean fold each row in column order, then add
+//    the row results as a balanced tree (warp/ops.cuh); Eigen's vectorised norms and dot products use other
+//    orders. Deterministic run to run.
 //  - sinf/cosf/tanf/asinf/acosf/atanf/expf/logf are CUDA's full-precision versions (<= 2 ulp, not intrinsics);
 //    glibc's are within 1 ulp. Division, reciprocal and sqrtf are IEEE-rounded (-prec-div/-prec-sqrt defaults).
 //  - Column norms take an IEEE sqrtf of the sum of squares (spec §3), as the CPU reference's Eigen colwise().norm()
@@ -170,19 +173,19 @@ class WarpInterpreter {
       case Op::VectorDivision: Lane::vmap2(m_, o, a, b, act, [](float x, float y) { return x / y; }); break;
       case Op::VectorMin: Lane::vmap2(m_, o, a, b, act, [](float x, float y) { return min_sv(x, y); }); break;
       case Op::VectorMax: Lane::vmap2(m_, o, a, b, act, [](float x, float y) { return max_sv(x, y); }); break;
-      // -- vector reductions (every lane takes part in the tile's shuffles)
+      // -- vector reductions (every lane takes part in the tile's syncs)
       case Op::VectorNorm: {
-        const float y = sqrtf(Lane::vreduce(m_, a, [](float acc, float x) { return acc + x * x; }));
+        const float y = sqrtf(Cross::vector_fold(m_, a, [](float acc, float x) { return acc + x * x; }));
         if (act) s(o) = y;
         break;
       }
       case Op::VectorInnerProduct: {
-        const float y = Lane::dot(m_, a, b);
+        const float y = Cross::dot(m_, a, b);
         if (act) s(o) = y;
         break;
       }
       case Op::VectorMean: {
-        const float y = Lane::vreduce(m_, a, [](float acc, float x) { return acc + x; }) / static_cast<float>(F);
+        const float y = Cross::vector_fold(m_, a, [](float acc, float x) { return acc + x; }) / static_cast<float>(F);
         if (act) s(o) = y;
         break;
       }
@@ -226,14 +229,15 @@ class WarpInterpreter {
       case Op::MatrixDivision: Lane::mmap2(m_, o, a, b, act, [](float x, float y) { return x / y; }); break;
       case Op::MatrixMin: Lane::mmap2(m_, o, a, b, act, [](float x, float y) { return min_m(x, y); }); break;
       case Op::MatrixMax: Lane::mmap2(m_, o, a, b, act, [](float x, float y) { return max_m(x, y); }); break;
-      // -- matrix reductions
+      // -- matrix reductions (every lane takes part in the tile's shuffles)
       case Op::MatrixNorm: {
-        const float y = sqrtf(Lane::mreduce(m_, a, [](float acc, float x) { return acc + x * x; }));
+        const float y = sqrtf(Lane::matrix_reduce(m_, a, [](float acc, float x) { return acc + x * x; }));
         if (act) s(o) = y;
         break;
       }
       case Op::MatrixMean: {
-        const float y = Lane::mreduce(m_, a, [](float acc, float x) { return acc + x; }) / static_cast<float>(F * F);
+        const float y =
+            Lane::matrix_reduce(m_, a, [](float acc, float x) { return acc + x; }) / static_cast<float>(F * F);
         if (act) s(o) = y;
         break;
       }

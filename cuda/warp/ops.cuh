@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The lane-local ops: each lane reads and writes only the elements and rows it owns (elementwise maps, reductions,
-// row-wise ops, broadcasts into own rows, single-element sets). No __syncwarp; only reductions shuffle, through
-// tile_sum. Private to cuda/.
+// The lane-local ops: each lane reads and writes only the elements and rows it owns (elementwise maps, matrix
+// reductions, row-wise ops, broadcasts into own rows, single-element sets). No __syncwarp; only the matrix
+// reductions shuffle, through tile_sum. Private to cuda/.
 #pragma once
 #include <cuda_runtime.h>
 
@@ -66,43 +66,44 @@ struct LaneOps {
       if (act) store_chunk<kVC>(po + p * 32 * kVC, x);
   }
 
-  // ---- reductions: the lane's own elements in index order, then a butterfly over the tile -------------------------
-  template <class Fn>
-  __device__ __forceinline__ static float vreduce(const Mem& m, int a, Fn fn) {
-    const float* pa = m.vown(a);
-    float acc = 0.0f;
-#pragma unroll kVUnroll
-    for (int p = 0; p < kVChunks; ++p) {
-      const Chunk<kVC> x = load_chunk<kVC>(pa + p * 32 * kVC);
-#pragma unroll
-      for (int k = 0; k < kVC; ++k) acc = fn(acc, x.v[k]);
-    }
-    return tile_sum<L>(acc);
-  }
-  template <class Fn>
-  __device__ __forceinline__ static float mreduce(const Mem& m, int a, Fn fn) {
+  // ---- matrix reductions, in an order that does not depend on L ------------------------------------------------
+  // Each row is folded in column order (acc = fold(acc, x) from 0), then the F row results are added as a balanced
+  // binary tree in row order: ((r0 + r1) + (r2 + r3)) + ... A lane owns an aligned power-of-two block of rows, so
+  // it builds the subtree of its block (a binary counter over its rows: at most log2(F/L) partial sums live) and
+  // tile_sum's butterfly builds the rest of the same tree. Every lane mapping therefore gets the same bits, and the
+  // work per lane stays F*F/L elements (summing all F*F in index order in every lane would make L = 32 no faster
+  // than L = 1).
+  template <class Fold>
+  __device__ __forceinline__ static float matrix_reduce(const Mem& m, int a, Fold fold) {
+    constexpr int kLevels = kVE >= 32 ? 5 : kVE >= 16 ? 4 : kVE >= 8 ? 3 : kVE >= 4 ? 2 : kVE >= 2 ? 1 : 0;
+    static_assert((1 << kLevels) == kVE, "a lane owns a power-of-two number of rows");
     const float* pa = m.mown(a);
-    float acc = 0.0f;
-#pragma unroll kMUnroll
-    for (int p = 0; p < kMChunks; ++p) {
-      const Chunk<kMC> x = load_chunk<kMC>(pa + p * 32 * kMC);
+    float waiting[kLevels + 1] = {};  // waiting[l]: a finished left subtree of 2^l rows
+    float block = 0.0f;               // the lane's whole block, once its last row is in
+#pragma unroll 1
+    for (int q = 0; q < kVE; ++q) {
+      float x = 0.0f;
 #pragma unroll
-      for (int k = 0; k < kMC; ++k) acc = fn(acc, x.v[k]);
-    }
-    return tile_sum<L>(acc);
-  }
-  __device__ __forceinline__ static float dot(const Mem& m, int a, int b) {
-    const float* pa = m.vown(a);
-    const float* pb = m.vown(b);
-    float acc = 0.0f;
-#pragma unroll kVUnroll
-    for (int p = 0; p < kVChunks; ++p) {
-      const Chunk<kVC> x = load_chunk<kVC>(pa + p * 32 * kVC);
-      const Chunk<kVC> y = load_chunk<kVC>(pb + p * 32 * kVC);
+      for (int jc = 0; jc < kRowChunks; ++jc) {
+        const Chunk<kRC> c = load_chunk<kRC>(pa + Mem::row_chunk(q, jc));
 #pragma unroll
-      for (int k = 0; k < kVC; ++k) acc = fmaf(x.v[k], y.v[k], acc);
+        for (int t = 0; t < kRC; ++t) x = fold(x, c.v[t]);
+      }
+      bool carry = true;  // x is a complete subtree still to be paired
+#pragma unroll
+      for (int l = 0; l < kLevels; ++l) {
+        if (carry) {
+          if ((q >> l) & 1) {
+            x = __fadd_rn(waiting[l], x);
+          } else {
+            waiting[l] = x;
+            carry = false;
+          }
+        }
+      }
+      if (carry) block = x;  // q == kVE - 1
     }
-    return tile_sum<L>(acc);
+    return tile_sum<L>(block);
   }
 
   // ---- row-wise ops: lane-local, a lane owns whole rows; outputs are gathered kVC rows at a time ----------------

@@ -29,6 +29,7 @@
 #include "amlz/core/algorithm_text.h"
 #include "amlz/eval/backend.h"
 #include "amlz/core/compile.h"
+#include "amlz/core/features.h"
 #include "amlz/core/hardcoded_algorithms.h"
 #include "amlz/search/mutator.h"
 #include "amlz/core/op_semantics.h"
@@ -40,7 +41,6 @@ namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-constexpr int kFeatureSizes[] = {2, 4, 8, 16, 32};
 
 bool quick() {
   const char* q = std::getenv("AMLZ_PARITY_QUICK");
@@ -246,8 +246,8 @@ OpLists exact_ops() {
 //    elements, then combines the L lanes of a tile by a butterfly, so each lane mapping has its own order),
 //    CUDA's <= 2 ulp transcendentals against glibc's <= 1 ulp, CUDA's double atan in the squash. For a
 //    well-conditioned program that is a relative 1e-6 on the rmse, which moves the fitness by less than 1e-6;
-//    1e-5 leaves a tenfold margin. The warp emulator (g++, no contraction, glibc's functions) has met no item
-//    outside it under any mapping (bench/RESULTS.md, "CUDA design figures").
+//    1e-5 leaves a tenfold margin. Every lane mapping gives the same bits (LaneMappingsGiveIdenticalResults), so
+//    the tolerance covers the device against the CPU, never one mapping against another.
 //  * rule (a), the only excuse: some programs amplify rounding (chaotic recurrences, errors hovering at the
 //    max_abs_error threshold, accuracy logits at 0, near-constant st.dev. giving NaN vs 0, cos of 1e11 feeding an
 //    arccos chain), so two correct float32 evaluations of them may differ by more than any fixed tolerance. An
@@ -874,6 +874,46 @@ TEST(BackendParity, DeterministicRunToRun) {
         }
     }
   }
+}
+
+// The lane mapping is chosen per batch (it depends on how many items each program has), and a program's fitness must
+// not depend on its batch (DESIGN.md, GPU evaluator): every mapping gives the same bits, in both modes. Reductions
+// run in an order that does not depend on L (cuda/warp/interpreter.cuh).
+TEST(BackendParity, LaneMappingsGiveIdenticalResults) {
+  AMLZ_REQUIRE_DEVICE();
+  size_t compared = 0;
+  for (int F : kFeatureSizes) {
+    const uint64_t seed = parity_seed() * 7 + static_cast<uint64_t>(F);
+    const std::vector<Candidate> cands =
+        random_candidates(quick() ? 60 : 500, seed, all_ops(), AddressSpace{8, 10, 3});
+    const ProgramBatch batch = batch_of(cands, static_cast<uint32_t>(seed));
+    const TaskSet tasks = mixed_task_set(F, seed);
+    const std::vector<WorkItem> items = full_work_items(batch.size(), tasks);
+    for (EvalMode mode : {EvalMode::Full, EvalMode::Fingerprint}) {
+      EvalRequest request;
+      request.mode = mode;
+      for (Backend b : devices()) {
+        const std::vector<TaskResult> reference = device_evaluator(b, 0)->evaluate(batch, tasks, items, request);
+        for (int lanes : {1, 2, 4, 8, 16, 32}) {
+          const auto ev = device_evaluator(b, lanes);
+          const std::vector<TaskResult> dev = ev->evaluate(batch, tasks, items, request);
+          size_t differ = 0;
+          for (size_t k = 0; k < items.size(); ++k) {
+            ++compared;
+            if (bit_identical(dev[k], reference[k]) || ++differ > 5) continue;
+            const Candidate& c = cands[items[k].program];
+            SCOPED_TRACE("seed " + std::to_string(parity_seed()) + ", F=" + std::to_string(F) + ", candidate " +
+                         std::to_string(items[k].program) + ", task " + std::to_string(items[k].task) + "\n" +
+                         to_text(c.algorithm) + disassemble(c.program));
+            ADD_FAILURE() << ev->describe() << " lanes=" << lanes << ": " << describe(dev[k])
+                          << "; automatic mapping: " << describe(reference[k]);
+          }
+          EXPECT_EQ(differ, 0u) << "F=" << F << " lanes=" << lanes;
+        }
+      }
+    }
+  }
+  std::cout << "[parity] lane mappings bit-identical: " << compared << " items compared\n";
 }
 
 // A new task set (new id) with the same shapes but other data must be uploaded again, not reused.
