@@ -333,15 +333,22 @@ class Runner {
       const uint32_t n = std::min(per_epoch, remaining);
       const bool hashing = fingerprint_ && epoch == 0;
       const uint32_t* order[L];
-      for (int l = 0; l < n_; ++l) order[l] = &g_.tasks[l]->epoch_order[size_t{epoch % n_epochs} * per_epoch];
+      if (!g_.examples)
+        for (int l = 0; l < n_; ++l) order[l] = &g_.tasks[l]->epoch_order[size_t{epoch % n_epochs} * per_epoch];
       for (uint32_t j = 0; j < n; ++j, ++step) {
         const float* rows[L];
-        for (int l = 0; l < n_; ++l) {
-          const uint32_t k = order[l][j];
-          rows[l] = &g_.tasks[l]->train_x[size_t{k} * F];
-          y_[l] = g_.tasks[l]->train_y[k];
+        const float* arranged = g_.examples ? g_.examples + size_t{step} * (F + 1) * L : nullptr;
+        if (arranged) {
+          copy_rows(V(kFeaturesVector), arranged, F);
+          copy_rows(y_, arranged + F * L, 1);
+        } else {
+          for (int l = 0; l < n_; ++l) {
+            const uint32_t k = order[l][j];
+            rows[l] = &g_.tasks[l]->train_x[size_t{k} * F];
+            y_[l] = g_.tasks[l]->train_y[k];
+          }
+          load_features(rows);
         }
-        load_features(rows);
         set_scalar(kLabelScalar, hn::Zero(DF()));
         run_code(predict, d_.n_predict, kPhaseTrain, step);
         float* s1 = S(kPredictionScalar);
@@ -364,7 +371,12 @@ class Runner {
           active &= ~bad;
           if (!active) return;
         }
-        if (predict_writes_v0) load_features(rows);
+        if (predict_writes_v0) {
+          if (arranged)
+            copy_rows(V(kFeaturesVector), arranged, F);
+          else
+            load_features(rows);
+        }
         set_scalar(kLabelScalar, y_);
         run_code(learn, d_.n_learn, kPhaseTrain, step);
       }
@@ -379,12 +391,18 @@ class Runner {
       uint32_t validating = active, failed = 0;
       uint64_t frozen_hash[L];
       for (uint32_t j = 0; j < n_valid && validating; ++j) {
-        const float* rows[L];
-        for (int l = 0; l < n_; ++l) {
-          rows[l] = &g_.tasks[l]->valid_x[size_t{j} * F];
-          y_[l] = g_.tasks[l]->valid_y[j];
+        if (g_.examples) {
+          const float* arranged = g_.examples + (size_t{g_.train_steps} + j) * (F + 1) * L;
+          copy_rows(V(kFeaturesVector), arranged, F);
+          copy_rows(y_, arranged + F * L, 1);
+        } else {
+          const float* rows[L];
+          for (int l = 0; l < n_; ++l) {
+            rows[l] = &g_.tasks[l]->valid_x[size_t{j} * F];
+            y_[l] = g_.tasks[l]->valid_y[j];
+          }
+          load_features(rows);
         }
-        load_features(rows);
         set_scalar(kLabelScalar, hn::Zero(DF()));
         run_code(predict, d_.n_predict, kPhaseValid, epoch * n_valid + j);
         const float* s1 = S(kPredictionScalar);
@@ -465,15 +483,23 @@ class Runner {
       for (int e = 0; e < F; ++e) v0[e * L + l] = x[e];
     }
   }
+  static void copy_rows(float* out, const float* in, int rows) {
+    const DF d;
+    for (size_t k = 0; k < size_t(rows) * L; k += N) hn::Store(hn::Load(d, in + k), d, out + k);
+  }
   void set_scalar(int addr, hn::Vec<DF> x) {
     for (size_t c = 0; c < L; c += N) hn::Store(x, DF(), S(addr) + c);
   }
   void set_scalar(int addr, const float* lanes) { std::memcpy(S(addr), lanes, sizeof(float) * L); }
 
-  // Lanes whose err_ is NaN or above max_abs_error (error_is_bad), as bits.
+  // Lanes whose err_ is NaN or above max_abs_error (error_is_bad), as bits; every lane's error is fine nearly always,
+  // so that is checked first.
   uint32_t bad_lanes() const {
     const DF d;
     const auto max = hn::Set(d, max_err_);
+    bool all_good = true;
+    for (size_t c = 0; c < L; c += N) all_good &= hn::AllTrue(d, hn::Load(d, err_ + c) <= max);
+    if (all_good) return 0;
     uint32_t good = 0;
     for (size_t c = 0; c < L; c += N) {
       uint8_t bits[8] = {};
@@ -604,6 +630,52 @@ void force_vector_target(const std::string& name) {
       return;
     }
   AMLZ_CHECK(false, "SIMD target " + name + " is not available here");
+}
+
+size_t arranged_examples_size(const LaneGroup& g) {
+  const size_t f = static_cast<size_t>(g.tasks[0]->features);
+  return (size_t{g.train_steps} + g.valid_steps) * (f + 1) * kVectorLanes;
+}
+
+void arrange_examples(const LaneGroup& g, float* out) {
+  const int F = g.tasks[0]->features, L = kVectorLanes, n = g.lanes;
+  const size_t step_floats = size_t(F + 1) * L;
+  const uint32_t per_epoch = static_cast<uint32_t>(g.tasks[0]->n_train);
+  const uint32_t n_epochs = static_cast<uint32_t>(g.tasks[0]->n_epochs);
+  // Step by step, so each step's F + 1 rows are written whole before the next; unused lanes read zeros.
+  auto zero_unused_lanes = [&](float* row) {
+    for (int e = 0; e <= F; ++e)
+      for (int l = n; l < L; ++l) row[e * L + l] = 0.0f;
+  };
+  float* row = out;
+  for (uint32_t first = 0, epoch = 0; first < g.train_steps; first += per_epoch, ++epoch) {
+    const uint32_t steps = std::min(per_epoch, g.train_steps - first);
+    const uint32_t* order[kVectorLanes];
+    const float* x[kVectorLanes];
+    const float* y[kVectorLanes];
+    for (int l = 0; l < n; ++l) {
+      order[l] = g.tasks[l]->epoch_order.data() + size_t{epoch % n_epochs} * per_epoch;
+      x[l] = g.tasks[l]->train_x.data();
+      y[l] = g.tasks[l]->train_y.data();
+    }
+    for (uint32_t j = 0; j < steps; ++j, row += step_floats) {
+      for (int l = 0; l < n; ++l) {
+        const uint32_t k = order[l][j];
+        const float* xk = x[l] + size_t{k} * F;
+        for (int e = 0; e < F; ++e) row[e * L + l] = xk[e];
+        row[F * L + l] = y[l][k];
+      }
+      zero_unused_lanes(row);
+    }
+  }
+  for (uint32_t j = 0; j < g.valid_steps; ++j, row += step_floats) {
+    for (int l = 0; l < n; ++l) {
+      const float* xj = g.tasks[l]->valid_x.data() + size_t{j} * F;
+      for (int e = 0; e < F; ++e) row[e * L + l] = xj[e];
+      row[F * L + l] = g.tasks[l]->valid_y[j];
+    }
+    zero_unused_lanes(row);
+  }
 }
 
 VectorWorkspace::VectorWorkspace() = default;

@@ -33,7 +33,17 @@ struct LaneGroup {
   uint32_t valid_steps = 0;  // min(item's valid_steps, task's validation size)
   const Task* tasks[kVectorLanes] = {};
   TaskResult* results[kVectorLanes] = {};
+  // Optional: the examples the group reads, already in lane layout (arrange_examples). Groups of several programs
+  // on the same tasks share one arrangement; without one, each step gathers its example lane by lane.
+  const float* examples = nullptr;
 };
+
+// Floats arrange_examples() writes for `group`: (train_steps + valid_steps) x (F + 1) rows of kVectorLanes.
+size_t arranged_examples_size(const LaneGroup& group);
+// Writes every example the group reads, in the order it reads them, as rows of kVectorLanes floats (lane l = task
+// l, unused lanes 0): for each training step (each lane in its task's epoch order) the F feature rows, then the
+// label row; then the same for each validation example. `out` is 64-byte aligned.
+void arrange_examples(const LaneGroup& group, float* out);
 
 // Scratch memory one thread reuses from one group to the next.
 class VectorWorkspace {
@@ -42,7 +52,7 @@ class VectorWorkspace {
   ~VectorWorkspace();
   VectorWorkspace(VectorWorkspace&&) noexcept;
   VectorWorkspace& operator=(VectorWorkspace&&) noexcept;
-  // `floats` 64-byte aligned floats, contents unspecified.
+  // At least `floats` 64-byte aligned floats, contents unspecified (kept from before when the buffer is big enough).
   float* reserve(size_t floats);
 
  private:

@@ -612,9 +612,10 @@ TEST(VectorParity, ALaneThatFailsValidationTrainsOnFromWhereItStopped) {
     parts.push_back(make_task_set(s));
   }
   const TaskSet tasks = concat(std::move(parts));
-  const std::vector<Candidate> cands = {{a, compile(a)}};
+  // Alone, a group gathers its examples step by step; eight groups on the same tasks share them arranged.
+  const std::vector<Candidate> cands(8, Candidate{a, compile(a)});
   const ProgramBatch batch = batch_of(cands, 1);
-  const std::vector<WorkItem> items = full_work_items(1, tasks);
+  const std::vector<WorkItem> items = full_work_items(cands.size(), tasks);
   for (EvalMode mode : {EvalMode::Full, EvalMode::Fingerprint}) {
     EvalRequest request;
     request.mode = mode;
@@ -630,6 +631,9 @@ TEST(VectorParity, ALaneThatFailsValidationTrainsOnFromWhereItStopped) {
     for (const std::string& target : targets()) {
       ForcedTarget forced(target);
       EXPECT_EQ(compare(cands, items, want, vector()->evaluate(batch, tasks, items, request), target), 0u);
+      const std::vector<WorkItem> alone(items.begin(), items.begin() + 5);
+      const std::vector<TaskResult> want_alone(want.begin(), want.begin() + 5);
+      EXPECT_EQ(compare(cands, alone, want_alone, vector()->evaluate(batch, tasks, alone, request), target), 0u);
     }
   }
 }

@@ -4,6 +4,7 @@
 // once, one SIMD lane per task; bit-identical to the reference and several times faster).
 #pragma once
 #include <memory>
+#include <string>
 
 #include "amlz/core/enum_names.h"
 #include "amlz/eval/evaluator.h"
@@ -32,5 +33,9 @@ struct CpuEvaluatorOptions {
 };
 
 std::unique_ptr<Evaluator> make_cpu_evaluator(const CpuEvaluatorOptions& options = {});
+
+// One line on the CPU backend for `amlz --version`: the vector interpreter's SIMD target on this machine, the targets
+// compiled in, and how to choose the reference.
+std::string cpu_backend_summary();
 
 }  // namespace amlz
