@@ -1,0 +1,20 @@
+# AMLZ_SANITIZE: AddressSanitizer + UBSan on every target (the CI job that runs the CPU tests under them).
+# AMLZ_FUZZ: clang's libFuzzer instrumentation too, for the fuzz targets in tests/fuzz (scripts/fuzz.sh).
+# Both change how everything is compiled, so they come before any target; the CUDA evaluator is left out.
+option(AMLZ_SANITIZE "Build everything with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
+option(AMLZ_FUZZ "Build the libFuzzer targets of tests/fuzz (needs clang; implies the sanitizers)" OFF)
+if(AMLZ_FUZZ AND NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  message(FATAL_ERROR "AMLZ_FUZZ=ON needs clang (configure with CXX=clang++)")
+endif()
+if(AMLZ_SANITIZE OR AMLZ_FUZZ)
+  if(AMLZ_CUDA STREQUAL "ON")
+    message(FATAL_ERROR "the sanitizer builds are CPU-only: configure with -DAMLZ_CUDA=OFF")
+  endif()
+  set(AMLZ_CUDA "OFF" CACHE STRING "" FORCE)
+  set(amlz_sanitize_flags -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  if(AMLZ_FUZZ)
+    list(APPEND amlz_sanitize_flags -fsanitize=fuzzer-no-link)
+  endif()
+  add_compile_options("$<$<COMPILE_LANGUAGE:CXX>:${amlz_sanitize_flags}>")
+  add_link_options(-fsanitize=address,undefined)
+endif()
