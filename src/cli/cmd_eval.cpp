@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/config_options.h"
 #include "cli/json.h"
+#include "cli/prediction_trace.h"
 #include "cli/toml_reader.h"
 
 namespace amlz::cli {
@@ -26,6 +27,10 @@ int cmd_eval(int argc, const char* const* argv) {
   app.add_option("--precision", precision, "CPU evaluation precision: float32 or float64")
       ->check(CLI::IsMember({"float32", "float64"}));
   app.add_flag("--json", json, "print one JSON line instead of the table");
+  std::string predictions;
+  app.add_option("--predictions", predictions,
+                 "also write every prediction the reference interpreter makes, with the tasks' data, to this file "
+                 "(for checking code from `amlz export`)");
   Config config;
   ConfigOptions options(app, config, ConfigUse::Evaluate, argc, argv);
   return run_app(app, argc, argv, [&] {
@@ -50,6 +55,9 @@ int cmd_eval(int argc, const char* const* argv) {
     const auto start = std::chrono::steady_clock::now();
     const std::vector<TaskResult> results = evaluator->evaluate(batch, tasks, full_work_items(1, tasks), req);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!predictions.empty())
+      write_prediction_file(predictions, program, config.seed, tasks, config.max_abs_error, precision == "float64",
+                            evaluator->backend() == Backend::Cpu ? &results : nullptr);
 
     std::vector<double> fitnesses;
     uint64_t steps = 0;

@@ -56,6 +56,7 @@ class CliReporter final : public RunReporter {
   }
   void on_batch(const SearchProgress& p, const Population& population) override {
     const auto now = std::chrono::steady_clock::now();
+    if (population.size() > 0) dir_.track_best(experiment_, p, population.best());
     if (now - last_best_write_ > std::chrono::seconds(2) && population.size() > 0) {
       last_best_write_ = now;
       dir_.write_best(population.best().algorithm, "best of the population so far (experiment " +
@@ -141,6 +142,7 @@ int cmd_search(int argc, const char* const* argv) {
     try {
       dir.write("config.toml", to_toml(config));
       dir.write("seed.txt", std::to_string(config.seed) + "\n");
+      dir.describe_run(app.get_config_ptr()->as<std::string>(), evaluator->describe());
       std::cerr << "run directory: " << printable(dir.path()) << "\n";
       s = run_experiments(config, *evaluator, reporter, RunLimits{&signals.flag()});
     } catch (...) {
@@ -158,8 +160,8 @@ int cmd_search(int argc, const char* const* argv) {
                                  (s.final_done ? fixed6(s.final_fitness) : std::string("not evaluated")) + " (seed " +
                                  std::to_string(s.seed) + ")");
     }
-    dir.write_plot();
     dir.write("summary.json", summary_json(s, *evaluator));
+    dir.write_plot();  // after the summary: the plot's title shows the outcome
     std::cerr << "run directory: " << printable(dir.path()) << " (" << s.individuals << " individuals, "
               << format_si(static_cast<double>(s.train_steps)) << " train steps in " << fixed6(s.seconds) << " s";
     if (config.fec.enabled) std::cerr << "; FEC " << s.fec_hits << " hits, " << s.fec_lookups - s.fec_hits << " misses";

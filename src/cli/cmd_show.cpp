@@ -4,6 +4,7 @@
 
 #include "amlz/core/algorithm_text.h"
 #include "amlz/core/compile.h"
+#include "amlz/core/simplify.h"
 #include "amlz/error.h"
 #include "cli/cli_common.h"
 #include "cli/commands.h"
@@ -19,6 +20,10 @@ int cmd_show(int argc, const char* const* argv) {
   app.add_option("file", file, "algorithm text file (our format, or a log of the original ending in its algorithm)")
       ->required();
   app.add_flag("--bytecode", bytecode, "also print the compiled bytecode (dead code removed, addresses compacted)");
+  bool simplified = false;
+  app.add_flag(
+      "--simplify", simplified,
+      "print it cleaned for reading: dead code removed, variables named by role (x, y, pred, err, lr, w, ...)");
   Config config;
   ConfigOptions options(app, config, ConfigUse::Evaluate, argc, argv);
   return run_app(app, argc, argv, [&] {
@@ -27,7 +32,7 @@ int cmd_show(int argc, const char* const* argv) {
     const Algorithm a = read_algorithm_file(file);
     if (with_config) check_fits(a, config.memory);
     const Program p = compile(a);
-    std::cout << to_text(a);
+    std::cout << (simplified ? to_text(simplify(a)) : to_text(a));
     std::cout << "# " << a.setup.size() << " setup, " << a.predict.size() << " predict, " << a.learn.size()
               << " learn instructions; " << (p.code.size()) << " live after dead-code removal\n";
     if (with_config)

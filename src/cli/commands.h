@@ -9,5 +9,7 @@ int cmd_show(int argc, const char* const* argv);
 int cmd_eval(int argc, const char* const* argv);
 int cmd_search(int argc, const char* const* argv);
 int cmd_bench(int argc, const char* const* argv);
+int cmd_export(int argc, const char* const* argv);
+int cmd_plot(int argc, const char* const* argv);
 
 }  // namespace amlz::cli

@@ -17,7 +17,9 @@ void usage(std::ostream& os) {
         "commands:\n"
         "  search   evolve algorithms on a config's tasks (configs/*.toml)\n"
         "  eval     evaluate an algorithm file on a config's search/select/final tasks\n"
-        "  show     validate and pretty-print an algorithm file\n"
+        "  show     validate and pretty-print an algorithm file (--simplify: dead code out, names by role)\n"
+        "  export   write an algorithm as standalone C++ or NumPy code\n"
+        "  plot     draw a run directory's progress.svg\n"
         "  ops      list the 65 instructions\n"
         "  bench    measure evaluator throughput on every available backend\n";
 }
@@ -53,6 +55,8 @@ int main(int argc, char** argv) {
   if (cmd == "show") return cmd_show(sub_argc, sub);
   if (cmd == "ops") return cmd_ops(sub_argc, sub);
   if (cmd == "bench") return cmd_bench(sub_argc, sub);
+  if (cmd == "export") return cmd_export(sub_argc, sub);
+  if (cmd == "plot") return cmd_plot(sub_argc, sub);
   std::cerr << "amlz: unknown command '" << cmd << "'\n\n";
   usage(std::cerr);
   return 2;

@@ -14,7 +14,10 @@
 #include <unistd.h>
 
 #include "amlz/core/algorithm_text.h"
+#include "amlz/core/compile.h"
 #include "amlz/error.h"
+#include "cli/json.h"
+#include "cli/progress_plot.h"
 
 namespace amlz {
 
@@ -55,7 +58,7 @@ RunDirectory::RunDirectory(std::string path) : path_(std::move(path)) {
   progress_.open(file("progress.csv"), std::ios::app);
   if (!progress_) throw Error("cannot write '" + printable(file("progress.csv")) + "': " + std::strerror(errno));
   progress_ << "experiment,individuals,elapsed_s,train_steps,best_fitness,mean_fitness,stdev_fitness,"
-               "individuals_per_s,train_steps_per_s,fec_hit_rate\n"
+               "individuals_per_s,train_steps_per_s,fec_hit_rate,run_individuals,run_elapsed_s\n"
             << std::flush;
 }
 
@@ -75,6 +78,7 @@ void RunDirectory::write(const std::string& name, const std::string& content) {
 
 void RunDirectory::discard() {
   progress_.close();
+  best_history_.close();
   std::error_code ec;
   if (created_) {
     fs::remove_all(path_, ec);
@@ -83,17 +87,34 @@ void RunDirectory::discard() {
   for (const std::string& name : written_) fs::remove(file(name), ec);
 }
 
+void RunDirectory::describe_run(const std::string& config_file, const std::string& backend) {
+  write("run.json", JsonObject().add("config", config_file).add("backend", backend).str() + "\n");
+}
+
+double RunDirectory::run_individuals(int experiment, int64_t individuals) {
+  if (experiment != experiment_) {
+    if (experiment_ != -1) experiment_base_ += static_cast<double>(experiment_individuals_);
+    experiment_ = experiment;
+    experiment_individuals_ = 0;
+    has_record_ = false;
+  }
+  experiment_individuals_ = std::max(experiment_individuals_, individuals);
+  return experiment_base_ + static_cast<double>(individuals);
+}
+
+double RunDirectory::run_seconds() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+}
+
 void RunDirectory::append_progress(int experiment, const SearchProgress& p) {
   char line[512];
-  std::snprintf(line, sizeof line, "%d,%lld,%.3f,%llu,%.9f,%.9f,%.9f,%.6g,%.6g,%.6f\n", experiment,
+  std::snprintf(line, sizeof line, "%d,%lld,%.3f,%llu,%.9f,%.9f,%.9f,%.6g,%.6g,%.6f,%.0f,%.3f\n", experiment,
                 static_cast<long long>(p.individuals), p.elapsed_seconds,
                 static_cast<unsigned long long>(p.train_steps), p.best, p.mean, p.stdev, p.individuals_per_second,
-                p.train_steps_per_second, p.fec_hit_rate);
+                p.train_steps_per_second, p.fec_hit_rate, run_individuals(experiment, p.individuals), run_seconds());
   progress_ << line << std::flush;
   if (!progress_) throw Error("cannot write '" + printable(file("progress.csv")) + "': " + std::strerror(errno));
-  // The plot's x axis counts individuals over all experiments: each experiment continues where the last ended.
-  if (!rows_.empty() && rows_.back().experiment != experiment) experiment_base_ = rows_.back().individuals;
-  rows_.push_back({experiment, experiment_base_ + static_cast<double>(p.individuals), p.best, p.mean});
+  ++progress_rows_;
   // Rewriting the whole SVG is O(rows): at most every few seconds during a run, and once more at the end.
   const auto now = std::chrono::steady_clock::now();
   if (now - last_plot_ >= std::chrono::seconds(5)) {
@@ -106,35 +127,26 @@ void RunDirectory::write_best(const Algorithm& a, const std::string& note) {
   write("best_algorithm.txt", "# " + note + "\n" + to_text(a));
 }
 
-void RunDirectory::write_plot() {
-  const double w = 720, h = 360, left = 60, right = 20, top = 20, bottom = 40;
-  double max_x = 1;
-  for (const Row& r : rows_) max_x = std::max(max_x, r.individuals);
-  auto x = [&](double v) { return left + (w - left - right) * v / max_x; };
-  auto y = [&](double v) { return top + (h - top - bottom) * (1.0 - v); };
-  std::ostringstream svg;
-  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << w << "\" height=\"" << h
-      << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
-      << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  for (int i = 0; i <= 4; ++i) {
-    const double v = i / 4.0;
-    svg << "<line x1=\"" << left << "\" x2=\"" << w - right << "\" y1=\"" << y(v) << "\" y2=\"" << y(v)
-        << "\" stroke=\"#ddd\"/><text x=\"" << left - 8 << "\" y=\"" << y(v) + 4 << "\" text-anchor=\"end\">" << v
-        << "</text>\n";
+void RunDirectory::track_best(int experiment, const SearchProgress& p, const Individual& best) {
+  const double individuals = run_individuals(experiment, p.individuals);
+  if (has_record_ && !(best.fitness > record_)) return;
+  has_record_ = true;
+  record_ = best.fitness;
+  if (!best_history_.is_open()) {
+    best_history_.open(file("best_history.csv"), std::ios::trunc);
+    best_history_ << "experiment,individuals,elapsed_s,run_individuals,run_elapsed_s,fitness,instructions,"
+                     "live_instructions\n";
+    written_.push_back("best_history.csv");
   }
-  svg << "<text x=\"" << (w + left) / 2 << "\" y=\"" << h - 8 << "\" text-anchor=\"middle\">individuals ("
-      << static_cast<long long>(max_x) << " at the right edge)</text>\n";
-  auto polyline = [&](const char* colour, auto value) {
-    svg << "<polyline fill=\"none\" stroke=\"" << colour << "\" stroke-width=\"2\" points=\"";
-    for (const Row& r : rows_) svg << x(r.individuals) << "," << y(value(r)) << " ";
-    svg << "\"/>\n";
-  };
-  polyline("#1f77b4", [](const Row& r) { return r.best; });
-  polyline("#ff7f0e", [](const Row& r) { return r.mean; });
-  svg << "<text x=\"" << left + 10 << "\" y=\"" << top + 14 << "\" fill=\"#1f77b4\">best fitness</text>\n"
-      << "<text x=\"" << left + 110 << "\" y=\"" << top + 14 << "\" fill=\"#ff7f0e\">mean fitness</text>\n"
-      << "</svg>\n";
-  write("progress.svg", svg.str());
+  char line[256];
+  std::snprintf(line, sizeof line, "%d,%lld,%.3f,%.0f,%.3f,%.9f,%zu,%zu\n", experiment,
+                static_cast<long long>(p.individuals), p.elapsed_seconds, individuals, run_seconds(), best.fitness,
+                best.algorithm.size(), compile(best.algorithm).code.size());
+  best_history_ << line << std::flush;
+  if (!best_history_)
+    throw Error("cannot write '" + printable(file("best_history.csv")) + "': " + std::strerror(errno));
 }
+
+void RunDirectory::write_plot() { write("progress.svg", cli::render_progress_svg(cli::read_run_data(path_))); }
 
 }  // namespace amlz

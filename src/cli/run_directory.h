@@ -24,27 +24,40 @@ class RunDirectory {
   std::string file(const std::string& name) const { return path_ + "/" + name; }
 
   void write(const std::string& name, const std::string& content);  // atomically
+  // run.json: the config file the run was started from and the backend, for the plot's title.
+  void describe_run(const std::string& config_file, const std::string& backend);
+  // A row of progress.csv; its last columns place it in the whole run (individuals of all experiments so far,
+  // seconds since this directory was made).
   void append_progress(int experiment, const SearchProgress& p);
   void write_best(const Algorithm& a, const std::string& note);
-  // An SVG line chart of best and mean fitness against individuals, from progress.csv's rows so far. Written
-  // every few seconds by append_progress(); call it once more when the run ends.
+  // After every batch: when the population's best beats the experiment's record, a row of best_history.csv
+  // (where in the run, fitness, instructions and live instructions), which the plot marks.
+  void track_best(int experiment, const SearchProgress& p, const Individual& best);
+  // progress.svg from the directory's files so far (cli/progress_plot.h). Written every few seconds by
+  // append_progress(); call it once more when the run ends.
   void write_plot();
   // For a run that failed before it started: removes what this object created (the directory itself if it made
   // it, else only the files it wrote).
   void discard();
-  bool has_progress() const { return !rows_.empty(); }
+  bool has_progress() const { return progress_rows_ > 0; }
 
  private:
-  struct Row {
-    int experiment;
-    double individuals, best, mean;
-  };
+  // Individuals over the whole run at `individuals` of `experiment` (each experiment starts where the last ended).
+  double run_individuals(int experiment, int64_t individuals);
+  double run_seconds() const;
+
   std::string path_;
   bool created_ = false;              // the directory did not exist before
   std::vector<std::string> written_;  // files this object wrote
   std::ofstream progress_;
-  std::vector<Row> rows_;
-  double experiment_base_ = 0;  // individuals of the experiments before the current one
+  std::ofstream best_history_;  // opened at the first row
+  size_t progress_rows_ = 0;
+  int experiment_ = -1;                 // the experiment of the latest progress or batch
+  double experiment_base_ = 0;          // individuals of the experiments before it
+  int64_t experiment_individuals_ = 0;  // its individuals so far
+  double record_ = 0;                   // its best fitness so far (best_history.csv)
+  bool has_record_ = false;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_plot_{};
 };
 

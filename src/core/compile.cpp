@@ -56,34 +56,37 @@ LiveSet across_boundary(LiveSet s) {
 
 }  // namespace
 
+void mark_live(const Algorithm& a, LiveMarks& live) {
+  LiveSet read_after_predict;  // the executor reads the prediction after every Predict
+  read_after_predict.set(Kind::Scalar, kPredictionScalar);
+  LiveSet in_predict, in_learn;
+  for (;;) {
+    LiveSet out_predict = read_after_predict;
+    out_predict |= across_boundary(in_learn);    // Predict -> Learn (training)
+    out_predict |= across_boundary(in_predict);  // Predict -> Predict (validation)
+    const LiveSet next_in_predict = live_in(a.predict, out_predict, nullptr);
+    const LiveSet next_in_learn = live_in(a.learn, across_boundary(next_in_predict), nullptr);  // Learn -> Predict
+    if (next_in_predict == in_predict && next_in_learn == in_learn) break;
+    in_predict = next_in_predict;
+    in_learn = next_in_learn;
+  }
+  LiveSet out_predict = read_after_predict;
+  out_predict |= across_boundary(in_learn);
+  out_predict |= across_boundary(in_predict);
+  live_in(a.setup, across_boundary(in_predict), &live[0]);
+  live_in(a.predict, out_predict, &live[1]);
+  live_in(a.learn, across_boundary(in_predict), &live[2]);
+}
+
 Program compile(const Algorithm& a, const CompileOptions& options) {
   const std::vector<Instruction>* comps[kNumComponents] = {&a.setup, &a.predict, &a.learn};
-  std::array<std::vector<uint8_t>, kNumComponents> keep;
-  for (int c = 0; c < kNumComponents; ++c) {
+  LiveMarks keep;
+  for (int c = 0; c < kNumComponents; ++c)
     AMLZ_CHECK(comps[c]->size() < kMaxComponentSize, "component too long for the bytecode");
-    keep[c].assign(comps[c]->size(), true);
-  }
-
   if (options.remove_dead_code) {
-    LiveSet read_after_predict;  // the executor reads the prediction after every Predict
-    read_after_predict.set(Kind::Scalar, kPredictionScalar);
-    LiveSet in_predict, in_learn;
-    for (;;) {
-      LiveSet out_predict = read_after_predict;
-      out_predict |= across_boundary(in_learn);    // Predict -> Learn (training)
-      out_predict |= across_boundary(in_predict);  // Predict -> Predict (validation)
-      const LiveSet next_in_predict = live_in(a.predict, out_predict, nullptr);
-      const LiveSet next_in_learn = live_in(a.learn, across_boundary(next_in_predict), nullptr);  // Learn -> Predict
-      if (next_in_predict == in_predict && next_in_learn == in_learn) break;
-      in_predict = next_in_predict;
-      in_learn = next_in_learn;
-    }
-    LiveSet out_predict = read_after_predict;
-    out_predict |= across_boundary(in_learn);
-    out_predict |= across_boundary(in_predict);
-    live_in(a.setup, across_boundary(in_predict), &keep[0]);
-    live_in(a.predict, out_predict, &keep[1]);
-    live_in(a.learn, across_boundary(in_predict), &keep[2]);
+    mark_live(a, keep);
+  } else {
+    for (int c = 0; c < kNumComponents; ++c) keep[c].assign(comps[c]->size(), true);
   }
 
   // Address maps: s0, s1 and v0 are fixed; everything else used by a kept instruction is numbered in order. A slot

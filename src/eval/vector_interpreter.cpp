@@ -576,7 +576,8 @@ void ExecuteForTest(const ProgramDesc& d, int features, const Instr* code, int n
                     const uint32_t* task_index, const RandomStream& stream) {
   auto go = [&](auto f) HWY_ATTR {
     constexpr int F = decltype(f)::value;
-    std::vector<float> scratch(size_t{F} * F * L + 16);
+    thread_local std::vector<float> scratch;  // reused: the micro-benchmark calls this once per instruction
+    scratch.resize(size_t{F} * F * L + 16);
     float* tmp = scratch.data() + (16 - reinterpret_cast<uintptr_t>(scratch.data()) / sizeof(float) % 16) % 16;
     Lanes<F> lanes_of(d, memory, tmp, lanes, stream.seed, task_index);
     lanes_of.run_code(code, n, stream.phase, stream.step);

@@ -89,6 +89,8 @@ std::vector<CandidateResult> CandidateEvaluator::evaluate(const PreparedBatch& p
     item_slot.push_back(s);
   }
   const std::vector<TaskResult> evaluated = evaluator_.evaluate(batch, tasks_, items, full);
+  if (cache_)
+    for (size_t k = 0; k < items.size(); ++k) cache_->prefetch(keys[item_slot[k]]);
   for (size_t k = 0; k < items.size(); ++k) {
     const size_t s = item_slot[k];
     results[s / nt].task_fitness[s % nt] = evaluated[k].fitness;

@@ -69,6 +69,8 @@ void FecCache::remove(size_t slot) {
   unlink(e);
   free_.push_back(e);
   --size_;
+  // The next eviction's victim is the new tail (unlink just read its entry): start loading its slot now.
+  if (tail_ != kNone) prefetch(entries_[tail_].key);
 }
 
 std::optional<double> FecCache::lookup(uint64_t key) {

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // compile(Algorithm) -> Program: dead code removed, addresses compacted, random ops keyed by source position.
 #pragma once
+#include <array>
+#include <cstdint>
+#include <vector>
+
 #include "amlz/core/algorithm.h"
 #include "amlz/core/program.h"
 
@@ -14,6 +18,11 @@ struct CompileOptions {
   // what a program touches.
   bool compact_addresses = true;
 };
+
+// Per component (Setup, Predict, Learn), one mark per instruction: 1 if its result can reach the prediction, 0 if
+// it is dead. The liveness compile() removes dead code by; also what `amlz export` and `amlz show --simplify` keep.
+using LiveMarks = std::array<std::vector<uint8_t>, kNumComponents>;
+void mark_live(const Algorithm& a, LiveMarks& live);
 
 // The algorithm must fit the bytecode (addresses < 256, components shorter than kMaxComponentSize): check it
 // with check_fits() first; compile() asserts it.
