@@ -32,6 +32,13 @@ class ParseError : public Error {
   using Error::Error;
 };
 
+// Work abandoned because a stop was requested (a signal): not an error of anyone's, so not an amlz::Error. The code
+// that asked for the stop catches it and wraps up.
+class Interrupted : public std::runtime_error {
+ public:
+  Interrupted() : std::runtime_error("interrupted") {}
+};
+
 // User text as a message may echo it: control characters and bytes that are not UTF-8 escaped (\n, \x07), cut
 // to about `max_bytes` with the original length said, so binary input or a 20 KB name never floods a terminal.
 std::string printable(std::string_view text, size_t max_bytes = 120);

@@ -75,6 +75,11 @@ class CliReporter final : public RunReporter {
                              std::to_string(total) + " tasks";
     status(text, std::chrono::steady_clock::now());
   }
+  void building_tasks(Phase phase, size_t done, size_t total) override {
+    status("building the " + std::string(enum_name(phase)) + " tasks: " + std::to_string(done) + " of " +
+               std::to_string(total),
+           std::chrono::steady_clock::now());
+  }
   void best_so_far(const Algorithm& a, const std::string& note) override { dir_.write_best(a, note); }
 
  private:

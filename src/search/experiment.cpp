@@ -110,12 +110,25 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
     return f;
   };
 
+  // Task sets of a big config take a while to build: progress is reported and a stop request is honoured.
+  auto build_tasks = [&](Phase phase, const TaskSpec& spec) -> std::optional<TaskSet> {
+    try {
+      return make_task_set(
+          spec, {limits.stop, [&](size_t done, size_t total) { reporter.building_tasks(phase, done, total); }});
+    } catch (const Interrupted&) {
+      stopped(phase, StopReason::Interrupted);
+      return std::nullopt;
+    }
+  };
+
   uint64_t fec_hits = 0, fec_lookups = 0;
   bool have_best = false;
   for (int64_t experiment = 1;; ++experiment) {
     TaskSpec search_spec = config.search_tasks;
     if (config.experiment.randomize_task_seeds) randomize_task_seeds(search_spec, draw_random_seed(rng));
-    const TaskSet search_tasks = make_task_set(search_spec);
+    const std::optional<TaskSet> built = build_tasks(Phase::Search, search_spec);
+    if (!built) break;
+    const TaskSet& search_tasks = *built;
     CandidateEvalOptions eo;
     eo.combination = config.combination;
     eo.max_abs_error = config.max_abs_error;
@@ -157,8 +170,10 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
     TaskSpec select_spec = config.select_tasks;
     if (config.experiment.randomize_task_seeds) randomize_task_seeds(select_spec, draw_random_seed(rng));
     reporter.line("Evaluating candidate algorithm from experiment (on T_select tasks)... ");
+    const std::optional<TaskSet> select_tasks = build_tasks(Phase::Select, select_spec);
     const auto select =
-        evaluate_candidate(Phase::Select, make_task_set(select_spec), result.best.algorithm, draw_random_seed(rng));
+        select_tasks ? evaluate_candidate(Phase::Select, *select_tasks, result.best.algorithm, draw_random_seed(rng))
+                     : std::nullopt;
     if (!select) {
       keep_unselected("select evaluation cut short");
       break;
@@ -192,8 +207,10 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
   if (have_best && may_finish) {
     reporter.line("");
     reporter.line("Final evaluation of best algorithm (on unseen tasks)...");
-    const auto final_fitness =
-        evaluate_candidate(Phase::Final, make_task_set(config.final_tasks), summary.best, draw_random_seed(rng));
+    const std::optional<TaskSet> final_tasks = build_tasks(Phase::Final, config.final_tasks);
+    const auto final_fitness = final_tasks
+                                   ? evaluate_candidate(Phase::Final, *final_tasks, summary.best, draw_random_seed(rng))
+                                   : std::nullopt;
     if (final_fitness) {
       summary.final_fitness = *final_fitness;
       summary.final_done = true;

@@ -147,14 +147,19 @@ void validate(const TaskSpec& s, const std::string& where) {
   if (s.type == TaskType::ProjectedBinary) validate_projected(s, where);
 }
 
-TaskSet make_task_set(const TaskSpec& spec) {
+TaskSet make_task_set(const TaskSpec& spec, const TaskBuildControl& control) {
   validate(spec, "task spec");
+  auto check_stop = [&] {
+    if (control.stop && control.stop->load()) throw Interrupted();
+  };
+  check_stop();
   TaskSet set;
   set.id = next_task_set_id();
   // Real-data tasks are made together: one cache lookup each, then one decode per dataset for the rest.
   std::vector<ProjectedData> projected;
   if (spec.type == TaskType::ProjectedBinary) projected = make_projected_tasks(spec);
   for (int i = 0; i < spec.num_tasks; ++i) {
+    check_stop();
     Task t;
     t.index = static_cast<uint32_t>(i);
     t.type = spec.type;
@@ -189,6 +194,7 @@ TaskSet make_task_set(const TaskSpec& spec) {
     }
     make_epoch_orders(t);
     set.tasks.push_back(std::move(t));
+    if (control.progress) control.progress(set.tasks.size(), static_cast<size_t>(spec.num_tasks));
   }
   return set;
 }

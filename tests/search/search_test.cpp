@@ -595,6 +595,10 @@ class RecordingReporter final : public RunReporter {
   }
   void best_so_far(const Algorithm&, const std::string& note) override { best_notes.push_back(note); }
   void experiment_started(int e) override { experiments.push_back(e); }
+  void building_tasks(Phase phase, size_t done, size_t total) override {
+    building_reports.push_back({phase, done, total});
+    if (stop && phase == stop_while_building) stop->store(true);
+  }
   void evaluation_progress(Phase phase, size_t done, size_t total) override {
     progress_reports.push_back({phase, done, total});
     if (stop && phase == stop_in_phase) stop->store(true);
@@ -618,9 +622,10 @@ class RecordingReporter final : public RunReporter {
   };
   std::vector<std::string> lines, best_notes;
   std::vector<int> experiments;
-  std::vector<Report> progress_reports;
+  std::vector<Report> progress_reports, building_reports;
   int batches = 0, stop_after_batches = 0;
-  Phase stop_in_phase = Phase::Done;  // sets `stop` at the first progress report of this phase
+  Phase stop_in_phase = Phase::Done;        // sets `stop` at the first progress report of this phase
+  Phase stop_while_building = Phase::Done;  // sets `stop` while this phase's task set is built
   std::atomic<bool>* stop = nullptr;
 };
 
@@ -837,6 +842,26 @@ TEST(RunExperiments, AStopDuringTheSelectOrFinalEvaluationEndsItThere) {
     ASSERT_FALSE(reporter.progress_reports.empty());
     EXPECT_EQ(reporter.progress_reports.back().phase, phase);
     EXPECT_LT(reporter.progress_reports.back().done, reporter.progress_reports.back().total);
+  }
+}
+
+TEST(RunExperiments, AStopWhileATaskSetIsBuiltEndsTheRunInThatPhase) {
+  for (Phase phase : {Phase::Search, Phase::Select, Phase::Final}) {
+    SCOPED_TRACE(enum_name(phase));
+    Config c = linear_copies_config();
+    std::atomic<bool> stop{false};
+    RecordingReporter reporter;
+    reporter.stop = &stop;
+    reporter.stop_while_building = phase;
+    const RunSummary s = run_driver(c, reporter, &stop);
+    EXPECT_EQ(s.stop, StopReason::Interrupted);
+    EXPECT_EQ(s.stopped_in, phase);
+    EXPECT_FALSE(s.final_done);
+    ASSERT_FALSE(reporter.building_reports.empty());
+    EXPECT_EQ(reporter.building_reports.back().phase, phase);
+    // The flag was set after the first task; the build stopped before the second.
+    EXPECT_EQ(reporter.building_reports.back().done, 1u);
+    EXPECT_GT(reporter.building_reports.back().total, 1u);
   }
 }
 

@@ -31,6 +31,8 @@ class RunReporter : public SearchObserver {
   virtual void experiment_started(int experiment) { (void)experiment; }
   // During the select and final evaluations: `done` of `total` tasks evaluated.
   virtual void evaluation_progress(Phase phase, size_t done, size_t total) { (void)phase, (void)done, (void)total; }
+  // While the phase's task set is built: `done` of `total` tasks made.
+  virtual void building_tasks(Phase phase, size_t done, size_t total) { (void)phase, (void)done, (void)total; }
 };
 
 // What stops a run early: a stop request (signals, a closed output) and the wall-clock limit of the whole run.

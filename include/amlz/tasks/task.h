@@ -2,7 +2,9 @@
 // Tasks (spec §5): what a task set is made of, and the materialised data, stored once as flat float arrays ready
 // for upload to a GPU.
 #pragma once
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -104,7 +106,14 @@ struct TaskSet {
 // Checks a spec (F in {2,4,8,16,32}, counts > 0, sizes of explicit data); throws ConfigError naming `where`.
 void validate(const TaskSpec& spec, const std::string& where);
 
+// How a long task-set build may be watched and stopped: `stop` is looked at between tasks (a set stops with
+// amlz::Interrupted), `progress` is told how many of how many tasks are built.
+struct TaskBuildControl {
+  const std::atomic<bool>* stop = nullptr;
+  std::function<void(size_t done, size_t total)> progress;
+};
+
 // Builds the data. Deterministic across machines: all randomness is the project's own counter-based generator.
-TaskSet make_task_set(const TaskSpec& spec);
+TaskSet make_task_set(const TaskSpec& spec, const TaskBuildControl& control = {});
 
 }  // namespace amlz
