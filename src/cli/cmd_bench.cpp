@@ -153,17 +153,18 @@ int cmd_bench(int argc, const char* const* argv) {
           const bool gpu = run.backend == Backend::Cuda;
           int n = gpu ? gpu_programs : cpu_programs;
           if (n == 0) {
-            // Enough work that one CPU measurement takes ~0.1 s per thread, and thousands of candidates for a GPU.
+            // Enough work that one measurement of the CPU vector interpreter takes ~0.1 s per thread (the
+            // reference takes 2-8 times longer), and thousands of candidates for a GPU.
             if (name == "random")
-              n = gpu ? 20000 : 8000;
+              n = gpu ? 20000 : 40000;
             else if (population)  // demo population (1000), nn F=8 and nn F=16 (100 each), repeated
-              n = f == 0 ? (gpu ? 20000 : 8000) : f == 1 ? (gpu ? 4096 : 400) : (gpu ? 2048 : 100);
+              n = f == 0 ? (gpu ? 20000 : 40000) : f == 1 ? (gpu ? 4096 : 16000) : (gpu ? 2048 : 800);
             else if (name == "seed_nn")
-              n = gpu ? 4096 : (f >= 16 ? 32 : 64);
+              n = gpu ? 4096 : (f >= 16 ? 128 : 256);
             else if (name == "fmnist")
-              n = gpu ? 2048 : 24;
+              n = gpu ? 2048 : 48;
             else
-              n = gpu ? 2048 : 32;
+              n = gpu ? 2048 : 128;
             if (quick) n = std::max(1, n / 8);
           }
           const bench::Workload w = population ? saved_population_workload(saved_populations()[f], populations, n)
