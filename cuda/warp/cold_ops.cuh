@@ -81,46 +81,62 @@ struct ColdOps {
   }
 
   // ---- st.dev. -------------------------------------------------------------------------------------------------
-  // Population st.dev. as the CPU reference: sqrt(E[x^2] - E[x]^2), no clamp and no FMA contraction, summing in
-  // index order. Bit-identical to the CPU's loop under every lane mapping, which matters: it decides NaN vs 0 for
-  // constant inputs (the status), and a st.dev. of large values feeding cos/arccos amplifies its last bit. For the
-  // vector and matrix forms every lane of the tile therefore reads and sums ALL the elements (F, or F*F: at large
-  // L the matrix form costs F*F dependent adds per lane instead of F*F/L, acceptable for an out-of-line op).
-  __device__ __forceinline__ static float stdev_from(float sum, float sq, float count) {
-    const float mean = __fdiv_rn(sum, count);
-    return sqrtf(__fsub_rn(__fdiv_rn(sq, count), __fmul_rn(mean, mean)));
-  }
-  template <int C>
-  __device__ __forceinline__ static void add_sum_and_squares(const Chunk<C>& x, float& sum, float& sq) {
-#pragma unroll
-    for (int k = 0; k < C; ++k) {
-      sum = __fadd_rn(sum, x.v[k]);
-      sq = __fadd_rn(sq, __fmul_rn(x.v[k], x.v[k]));
-    }
+  // The CPU reference's contract (src/eval/cpu_numerics.h stdev_of): in double, two passes in index order,
+  // mean = sum(x) / n, var = sum((x - mean)^2) / n, result = (float) sqrt(var); never negative, exactly 0 for equal
+  // elements. Explicit _rn intrinsics keep nvcc from fusing the square into the sum, so the result is bit-identical
+  // to the CPU's under every lane mapping, which matters: a st.dev. decides NaN vs 0 (the status), and one of
+  // large values feeding cos/arccos amplifies its last bit. For the vector and matrix forms every lane of the tile
+  // therefore reads ALL the elements, twice (F, or F*F: at large L the matrix form costs F*F dependent steps per
+  // lane instead of F*F/L, acceptable for an out-of-line op). `for_each(fn)` calls fn(x) on the n elements in
+  // index order.
+  template <class ForEach>
+  __device__ __forceinline__ static float stdev_two_pass(ForEach for_each, int n) {
+    double sum = 0.0;
+    for_each([&sum](float x) { sum = __dadd_rn(sum, static_cast<double>(x)); });
+    const double mean = sum / static_cast<double>(n);
+    double sq = 0.0;
+    for_each([&sq, mean](float x) {
+      const double d = static_cast<double>(x) - mean;
+      sq = __dadd_rn(sq, __dmul_rn(d, d));
+    });
+    return static_cast<float>(sqrt(sq / static_cast<double>(n)));
   }
   // The three st.dev. ops share one inlined body in run(), as the two kinds of random fill do below (separate
   // copies measurably changed the kernels' register allocation). Every lane takes part in the tile's syncs.
   __device__ __forceinline__ static void stdev(const Mem& m, ColdOp op, int o, int a, bool act) {
-    float sum = 0.0f, sq = 0.0f;
     if (op == ColdOp::VectorStDev) {
       constexpr int kTC = F < 4 ? F : 4;
       tile_sync<L>();
-#pragma unroll 4
-      for (int j = 0; j < F; j += kTC) add_sum_and_squares(m.template load_vtile<kTC>(a, j), sum, sq);
+      const float y = stdev_two_pass(
+          [&](auto fn) {
+#pragma unroll 1
+            for (int j = 0; j < F; j += kTC) {
+              const Chunk<kTC> c = m.template load_vtile<kTC>(a, j);
+#pragma unroll
+              for (int t = 0; t < kTC; ++t) fn(c.v[t]);
+            }
+          },
+          F);
       tile_sync<L>();
-      const float y = stdev_from(sum, sq, static_cast<float>(F));
       if (act) m.s(o) = y;
     } else if (op == ColdOp::MatrixStDev) {
       tile_sync<L>();
+      const float y = stdev_two_pass(
+          [&](auto fn) {
 #pragma unroll 1
-      for (int i = 0; i < F; ++i) {
+            for (int i = 0; i < F; ++i) {
+#pragma unroll 1
+              for (int jc = 0; jc < kRowChunks; ++jc) {
+                const Chunk<kRC> c = load_chunk<kRC>(m.mtile(a, i, jc * kRC));
 #pragma unroll
-        for (int jc = 0; jc < kRowChunks; ++jc) add_sum_and_squares(load_chunk<kRC>(m.mtile(a, i, jc * kRC)), sum, sq);
-      }
+                for (int t = 0; t < kRC; ++t) fn(c.v[t]);
+              }
+            }
+          },
+          F * F);
       tile_sync<L>();
-      const float y = stdev_from(sum, sq, static_cast<float>(F * F));
       if (act) m.s(o) = y;
-    } else {  // MatrixRowStDev: each own row's sum and sum of squares, in column order
+    } else {  // MatrixRowStDev: each own row, lane-local
       const float* pa = m.mown(a);
       float* po = m.vown(o);
 #pragma unroll 1
@@ -128,17 +144,17 @@ struct ColdOps {
         Chunk<kVC> out;
 #pragma unroll
         for (int k = 0; k < kVC; ++k) {
-          float rs = 0.0f, rq = 0.0f;
+          const int q = pc * kVC + k;
+          out.v[k] = stdev_two_pass(
+              [&](auto fn) {
+#pragma unroll 1
+                for (int jc = 0; jc < kRowChunks; ++jc) {
+                  const Chunk<kRC> c = load_chunk<kRC>(pa + Mem::row_chunk(q, jc));
 #pragma unroll
-          for (int jc = 0; jc < kRowChunks; ++jc) {
-            const Chunk<kRC> mc = load_chunk<kRC>(pa + Mem::row_chunk(pc * kVC + k, jc));
-#pragma unroll
-            for (int t = 0; t < kRC; ++t) {
-              rs = __fadd_rn(rs, mc.v[t]);
-              rq = __fadd_rn(rq, __fmul_rn(mc.v[t], mc.v[t]));
-            }
-          }
-          out.v[k] = stdev_from(rs, rq, static_cast<float>(F));
+                  for (int t = 0; t < kRC; ++t) fn(c.v[t]);
+                }
+              },
+              F);
         }
         if (act) store_chunk<kVC>(po + pc * 32 * kVC, out);
       }

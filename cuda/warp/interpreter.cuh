@@ -9,13 +9,12 @@
 // evidence. Float differences from the CPU reference, all expected and covered by the parity tolerances
 // (tests/parity/backend_parity_test.cpp):
 //  - nvcc contracts a*b+c into FMA (no fast-math, but -fmad=true): dot products, norms, M*v, matmul. The x86 CPU
-//    build does not contract (ISO C++ mode). St.dev. uses explicit _rn intrinsics, so it is bit-identical to the
-//    CPU's sequential loop (it decides NaN vs 0 for constant inputs, which changes the status).
+//    build does not contract (-ffp-contract=off). St.dev. follows the CPU's contract (double, two passes in index
+//    order) with explicit _rn intrinsics, so it is bit-identical to the CPU's (warp/cold_ops.cuh).
 //  - No result depends on L (the lane mapping is chosen per batch, and a fitness must not depend on its batch).
-//    Vector reductions and st.dev. sum in index order in every lane, the CPU's loop order for means and st.dev.
-//    (warp/cross_lane_ops.cuh, warp/cold_ops.cuh); matrix norm and mean fold each row in column order, then add
-//    the row results as a balanced tree (warp/ops.cuh); Eigen's vectorised norms and dot products use other
-//    orders. Deterministic run to run.
+//    Vector reductions and st.dev. sum in index order in every lane, the CPU's order (warp/cross_lane_ops.cuh,
+//    warp/cold_ops.cuh); matrix norm and mean fold each row in column order, then add the row results as a
+//    balanced tree (warp/ops.cuh), where the CPU sums all F*F in index order. Deterministic run to run.
 //  - sinf/cosf/tanf/asinf/acosf/atanf/expf/logf are CUDA's full-precision versions (<= 2 ulp, not intrinsics);
 //    glibc's are within 1 ulp. Division, reciprocal and sqrtf are IEEE-rounded (-prec-div/-prec-sqrt defaults).
 //  - Column norms take an IEEE sqrtf of the sum of squares (spec §3), as the CPU reference's Eigen colwise().norm()

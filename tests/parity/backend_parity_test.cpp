@@ -242,19 +242,18 @@ OpLists exact_ops() {
 //    can only differ when a value sits within rounding distance of the threshold, which rule (a) below recognises.
 //  * fitness within kFitnessTol = 1e-5 absolute. Fitness is 1 - (2/pi) atan(rmse) (or 1 - error rate) of a loss
 //    summed in double from float errors. The backends' float errors differ by a few ulp per op: FMA contraction on
-//    the GPU, other summation orders in dot/norm/mean/M*v/matmul (Eigen vectorises; the GPU sums each lane's
-//    elements, then combines the L lanes of a tile by a butterfly, so each lane mapping has its own order),
-//    CUDA's <= 2 ulp transcendentals against glibc's <= 1 ulp, CUDA's double atan in the squash. For a
-//    well-conditioned program that is a relative 1e-6 on the rmse, which moves the fitness by less than 1e-6;
-//    1e-5 leaves a tenfold margin. Every lane mapping gives the same bits (LaneMappingsGiveIdenticalResults), so
-//    the tolerance covers the device against the CPU, never one mapping against another.
+//    the GPU (dot products, norms, M*v, matmul), another summation order in the matrix norm and mean (row sums,
+//    then a balanced tree; the CPU sums in index order), CUDA's <= 2 ulp transcendentals against glibc's <= 1 ulp,
+//    CUDA's double atan in the squash. For a well-conditioned program that is a relative 1e-6 on the rmse, which
+//    moves the fitness by less than 1e-6; 1e-5 leaves a tenfold margin. Every lane mapping gives the same bits
+//    (LaneMappingsGiveIdenticalResults), so the tolerance covers the device against the CPU, never one mapping
+//    against another.
 //  * rule (a), the only excuse: some programs amplify rounding (chaotic recurrences, errors hovering at the
-//    max_abs_error threshold, accuracy logits at 0, near-constant st.dev. giving NaN vs 0, cos of 1e11 feeding an
-//    arccos chain), so two correct float32 evaluations of them may differ by more than any fixed tolerance. An
-//    item is excused only when float32 itself is shown to be the cause on the CPU: the CPU's float32 result
-//    already takes another decision (status or steps) than its float64 one, or the device's fitness is no
-//    further from float32 than twice float32's distance from float64 (+ tol). Without a float64 run (cpu64
-//    null) nothing is excused.
+//    max_abs_error threshold, accuracy logits at 0, cos of 1e11 feeding an arccos chain), so two correct float32
+//    evaluations of them may differ by more than any fixed tolerance. An item is excused only when float32 itself
+//    is shown to be the cause on the CPU: the CPU's float32 result already takes another decision (status or
+//    steps) than its float64 one, or the device's fitness is no further from float32 than twice float32's
+//    distance from float64 (+ tol). Without a float64 run (cpu64 null) nothing is excused.
 //  * kMaxExplainedShare = 2%: per lane mapping, at most that share of items may be excused, so that rule (a)
 //    cannot quietly absorb a systematic difference. Single ops on fixed inputs (EveryOpAlone) are not chaotic
 //    and get no excuse at all.
@@ -598,6 +597,49 @@ TEST(BackendParity, EveryOpAlone) {
   std::cout << "[parity] every op alone: " << compared << " items compared, " << failed << " differ\n";
   for (const auto& [op, n] : failed_by_op) std::cout << "[parity]   " << op << ": " << n << " differ\n";
   EXPECT_EQ(failed, 0u) << "first 8 printed above";
+}
+
+// St.dev. of equal elements, the case that decides NaN vs 0 (hence the status) and that single ops on random inputs
+// do not reach: the device must give the CPU's exact 0 (src/eval/cpu_numerics.h) under every mapping, for values
+// whose float sums round.
+TEST(BackendParity, StDevOfEqualElementsIsExactlyZero) {
+  AMLZ_REQUIRE_DEVICE();
+  const float values[] = {0.1f, 1.0f / 3.0f, -2.7f, 1e-3f, 7.77f, 3e5f, -1e-30f};
+  size_t compared = 0;
+  for (int F : kFeatureSizes) {
+    std::vector<Candidate> cands;
+    for (float c : values)
+      for (Op op : {Op::VectorStDev, Op::MatrixStDev, Op::MatrixRowStDev}) {
+        Algorithm a;
+        a.setup = {instr(Op::ScalarConstSet, 2, 0, 0, c), instr(Op::ScalarBroadcast, 1, 2),
+                   instr(Op::VectorRowBroadcast, 0, 1)};  // v1 = (c, ..., c), m0 = every row v1
+        if (op == Op::VectorStDev) a.predict = {instr(op, kPredictionScalar, 1)};
+        if (op == Op::MatrixStDev) a.predict = {instr(op, kPredictionScalar, 0)};
+        if (op == Op::MatrixRowStDev) a.predict = {instr(op, 3, 0), instr(Op::VectorMean, kPredictionScalar, 3)};
+        cands.push_back(make_candidate(std::move(a)));
+      }
+    const ProgramBatch batch = batch_of(cands, 3);
+    const TaskSet tasks = probe_tasks(F);
+    const std::vector<WorkItem> items = full_work_items(batch.size(), tasks);
+    const std::vector<TaskResult> cpu = cpu_evaluator()->evaluate(batch, tasks, items, {});
+    for (Backend b : devices())
+      for (int lanes : lane_sweep()) {
+        const auto ev = device_evaluator(b, lanes);
+        const std::vector<TaskResult> dev = ev->evaluate(batch, tasks, items, {});
+        for (size_t k = 0; k < items.size(); ++k) {
+          ++compared;
+          EXPECT_EQ(cpu[k].status, EvalStatus::Ok) << describe(cpu[k]);
+          // Status and steps exactly; the fitness up to the last bit of the squash's double atan (CUDA's and
+          // glibc's may differ there), far below what any non-zero st.dev. would move it.
+          EXPECT_TRUE(dev[k].status == cpu[k].status && dev[k].train_steps == cpu[k].train_steps &&
+                      std::fabs(dev[k].fitness - cpu[k].fitness) <= 1e-12)
+              << ev->describe() << " lanes=" << lanes << " F=" << F << " candidate " << items[k].program << ":\n"
+              << disassemble(cands[items[k].program].program) << "device " << describe(dev[k]) << ", cpu "
+              << describe(cpu[k]);
+        }
+      }
+  }
+  std::cout << "[parity] st.dev. of equal elements: " << compared << " items compared\n";
 }
 
 // ---- random programs ----------------------------------------------------------------------------------------------
