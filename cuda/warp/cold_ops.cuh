@@ -102,7 +102,9 @@ struct ColdOps {
     return static_cast<float>(sqrt(sq / static_cast<double>(n)));
   }
   // The three st.dev. ops share one inlined body in run(), as the two kinds of random fill do below (separate
-  // copies measurably changed the kernels' register allocation). Every lane takes part in the tile's syncs.
+  // copies measurably changed the kernels' register allocation). The loops stay rolled: ptxas allocates the kernel
+  // around what this out-of-line code needs, and unrolled they more than doubled the F = 32 kernels' stack
+  // (bench/RESULTS.md, "CUDA design figures"). Every lane takes part in the tile's syncs.
   __device__ __forceinline__ static void stdev(const Mem& m, ColdOp op, int o, int a, bool act) {
     if (op == ColdOp::VectorStDev) {
       constexpr int kTC = F < 4 ? F : 4;
