@@ -171,7 +171,8 @@ std::vector<SavedIndividual> read_population(const std::string& path) {
   int chunk_line = 0, line_no = 0;
   double fitness = 0;  // from the "# individual K: fitness F" line before the algorithm
   auto flush = [&] {
-    if (!chunk.empty()) population.push_back({parse_algorithm(chunk, path + ":" + std::to_string(chunk_line)), fitness});
+    if (!chunk.empty())
+      population.push_back({parse_algorithm(chunk, path + ":" + std::to_string(chunk_line)), fitness});
     chunk.clear();
   };
   // Each algorithm starts at its "def Setup():" line.

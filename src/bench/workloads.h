@@ -21,10 +21,11 @@ struct Workload {
 };
 
 // (a) the demo space of spec §12: F=4, 10 linear tasks, 100/100, RANDOM programs of sizes 10/2/8 from the
-// demo's 6 ops. Flattering: dead-code removal leaves ~3 of their 20 instructions, where a search's population
-// keeps 8-12 (population_workload below is the realistic measure); (b) the seed's 2-layer NN program on 32 nn_teacher tasks, 1000 train / 100 valid, at F;
-// (c) the paper's scale: F=16, 10 nn_teacher tasks, 8000 / 1000, random programs of sizes 21/21/45 from
-// run_baseline.sh's op sets. `programs` scales the batch (the GPU wants thousands).
+// demo's 6 ops. Flattering: dead-code removal leaves ~3 of their 20 instructions, where the population at the end
+// of a demo experiment keeps 11 (population_workload below is the realistic measure); (b) the seed's 2-layer NN program
+// on 32 nn_teacher tasks, 1000 train / 100 valid, at F; (c) the paper's scale: F=16, 10 nn_teacher tasks, 8000 / 1000,
+// random programs of sizes 21/21/45 from run_baseline.sh's op sets. `programs` scales the batch (the GPU wants
+// thousands).
 Workload demo_workload(int programs);
 Workload seed_nn_workload(int features, int programs);
 Workload paper_scale_workload(int programs);
