@@ -108,6 +108,30 @@ void validate_fec(const Config& c) {
   }
 }
 
+void validate_islands_and_hurdles(const Config& c) {
+  const IslandsConfig& is = c.islands;
+  check_range("islands.count", is.count, 1, limits::kIslands);
+  check_range("islands.migrate_every", static_cast<double>(is.migrate_every), 0, 1e15);
+  check_range("islands.migrants", is.migrants, 0, c.evolution.population_size);
+  // Islands migrate between batches: a period that is not a whole number of batches would drift.
+  if (is.count > 1 && is.migrate_every > 0 && c.evolution.batch_size > 0 &&
+      is.migrate_every % c.evolution.batch_size != 0)
+    fail("islands.migrate_every", "must be a multiple of evolution.batch_size (" +
+                                      std::to_string(c.evolution.batch_size) + "): islands migrate between batches");
+  const HurdlesConfig& h = c.hurdles;
+  if (!h.enabled) return;
+  check_range("hurdles.percentile", h.percentile, 0, 100);
+  check_range("hurdles.min_samples", h.min_samples, 1, limits::kPopulation);
+  const int tasks = c.search_tasks.num_tasks;
+  int previous = 0;
+  for (int t : h.stage_tasks) {
+    if (t <= previous || t >= tasks)
+      fail("hurdles.stage_tasks",
+           "stage ends must rise strictly and stay below search_tasks.num_tasks (" + std::to_string(tasks) + ")");
+    previous = t;
+  }
+}
+
 void validate_search(const Config& c) {
   check_range("max_seconds", c.max_seconds, 0, limits::kSeconds);
   validate_algorithm(c);
@@ -129,6 +153,7 @@ void validate_search(const Config& c) {
   if (c.train_budget.enabled &&
       !(c.train_budget.threshold_factor > 0 && std::isfinite(c.train_budget.threshold_factor)))
     fail("train_budget.threshold_factor", "must be positive and finite");
+  validate_islands_and_hurdles(c);
   check_range("experiment.max_experiments", static_cast<double>(c.experiment.max_experiments), 0,
               static_cast<double>(limits::kExperiments));
   if (c.experiment.max_experiments == 0 &&
@@ -188,9 +213,11 @@ MemoryEstimate estimate_memory(const Config& c, ConfigUse use) {
     const int init = size_of(c.algorithm.init_sizes, comp), hi = size_of(c.algorithm.max_sizes, comp);
     instructions += grows ? (hi > 0 ? hi : static_cast<int>(kMaxComponentSize)) : std::max(init, 1);
   }
-  const double algorithm_bytes = 3 * 24.0 + 16.0 * instructions + 32.0;      // + fitness, id
-  m.population_bytes = algorithm_bytes * 2.0 * c.evolution.population_size;  // the population and a batch
-  if (c.fec.enabled) m.cache_bytes = 96.0 * c.fec.cache_size;  // list node + hash-table entry per cached fitness
+  const double algorithm_bytes = 3 * 24.0 + 16.0 * instructions + 32.0;  // + fitness, id
+  // The populations of all islands (a process may run all of them) and a batch.
+  m.population_bytes = algorithm_bytes * 2.0 * c.evolution.population_size * std::max(1, c.islands.count);
+  // Per island: a cache entry and its table slot per cached fitness.
+  if (c.fec.enabled) m.cache_bytes = 96.0 * c.fec.cache_size * std::max(1, c.islands.count);
   return m;
 }
 

@@ -19,7 +19,8 @@ namespace amlz {
 // cannot succeed; the memory estimate below catches combinations that are fine one by one but too big together.
 namespace limits {
 inline constexpr int kThreads = 1024;                         // threads (CPU evaluator workers)
-inline constexpr int kPopulation = 1'000'000;                 // evolution.population_size
+inline constexpr int kPopulation = 1'000'000;                 // evolution.population_size (per island)
+inline constexpr int kIslands = 10'000;                       // islands.count
 inline constexpr int kTasks = 100'000;                        // *_tasks.num_tasks
 inline constexpr int kExamples = 100'000'000;                 // *_tasks.num_train, num_valid (per task)
 inline constexpr int kEpochs = 1'000'000;                     // *_tasks.num_epochs
@@ -41,6 +42,8 @@ struct Config {
   FecConfig fec;
   TrainBudgetConfig train_budget;
   ExperimentConfig experiment;
+  IslandsConfig islands;
+  HurdlesConfig hurdles;
 
   // Run settings (usually flags, may live in the file).
   uint32_t seed = 0;  // 0: drawn from the clock and printed

@@ -39,7 +39,7 @@ std::string fixed6(double x) {
 // line on stderr: updated in place on a terminal, a plain line every 10 s otherwise (logs, CI).
 class CliReporter final : public RunReporter {
  public:
-  explicit CliReporter(RunDirectory& dir) : dir_(dir), live_(isatty(STDERR_FILENO) == 1) {}
+  CliReporter(RunDirectory& dir, bool hurdles) : dir_(dir), live_(isatty(STDERR_FILENO) == 1), hurdles_(hurdles) {}
 
   void line(const std::string& text) override {
     clear_live();
@@ -51,23 +51,25 @@ class CliReporter final : public RunReporter {
          ", elapsed_secs=" + std::to_string(static_cast<long long>(p.elapsed_seconds)) + ", mean=" + fixed6(p.mean) +
          ", stdev=" + fixed6(p.stdev) + ", best fit=" + fixed6(p.best) +
          ", indivs/s=" + format_si(p.individuals_per_second) +
-         ", train steps/s=" + format_si(p.train_steps_per_second) + ", fec hit rate=" + fixed6(p.fec_hit_rate));
+         ", train steps/s=" + format_si(p.train_steps_per_second) + ", fec hit rate=" + fixed6(p.fec_hit_rate) +
+         (hurdles_ ? ", hurdle pass rate=" + fixed6(p.hurdle_pass_rate) +
+                         ", train steps saved=" + format_si(static_cast<double>(p.steps_avoided))
+                   : std::string()));
     dir_.append_progress(experiment_, p);
   }
-  void on_batch(const SearchProgress& p, const Population& population) override {
+  void on_batch(const SearchProgress& p, const SearchState& state) override {
     const auto now = std::chrono::steady_clock::now();
-    if (population.size() > 0) dir_.track_best(experiment_, p, population.best());
-    if (now - last_best_write_ > std::chrono::seconds(2) && population.size() > 0) {
+    const Individual& best = state.best();
+    dir_.track_best(experiment_, p, best);
+    if (now - last_best_write_ > std::chrono::seconds(2)) {
       last_best_write_ = now;
-      dir_.write_best(population.best().algorithm, "best of the population so far (experiment " +
-                                                       std::to_string(experiment_) + ", search fitness " +
-                                                       fixed6(population.best().fitness) + ")");
+      dir_.write_best(best.algorithm, "best of the population so far (experiment " + std::to_string(experiment_) +
+                                          ", search fitness " + fixed6(best.fitness) + ")");
     }
     char text[256];
     std::snprintf(text, sizeof text, "[experiment %d] %lld individuals, %.0fs, best %.6f, %s indivs/s, %s steps/s",
-                  experiment_, static_cast<long long>(p.individuals), p.elapsed_seconds,
-                  population.size() ? population.best().fitness : 0.0, format_si(p.individuals_per_second).c_str(),
-                  format_si(p.train_steps_per_second).c_str());
+                  experiment_, static_cast<long long>(p.individuals), p.elapsed_seconds, best.fitness,
+                  format_si(p.individuals_per_second).c_str(), format_si(p.train_steps_per_second).c_str());
     status(text, now);
   }
   void evaluation_progress(Phase phase, size_t done, size_t total) override {
@@ -100,6 +102,7 @@ class CliReporter final : public RunReporter {
   }
   RunDirectory& dir_;
   bool live_, live_shown_ = false;
+  bool hurdles_;  // the progress line also says what hurdles saved
   int experiment_ = 0;
   std::chrono::steady_clock::time_point last_status_{}, last_best_write_{};
 };
@@ -112,6 +115,7 @@ std::string summary_json(const RunSummary& s, const Evaluator& evaluator) {
       .add("batch_size", s.batch_size)
       .add("individuals", s.individuals)
       .add("train_steps", s.train_steps)
+      .add("hurdle_steps_avoided", s.steps_avoided)
       .add("seconds", s.seconds)
       .add("fec_hits", s.fec_hits)
       .add("fec_misses", s.fec_lookups - s.fec_hits)
@@ -142,7 +146,7 @@ int cmd_search(int argc, const char* const* argv) {
     const StopSignals signals;
     auto evaluator = make_configured_evaluator(config);
     RunDirectory dir(config.out);
-    CliReporter reporter(dir);
+    CliReporter reporter(dir, config.hurdles.enabled);
     RunSummary s;
     try {
       dir.write("config.toml", to_toml(config));

@@ -132,6 +132,23 @@ void visit_config(V& v) {
   AMLZ_KEY(value, "train_budget", "threshold_factor", "allowed cost relative to the baseline",
            train_budget.threshold_factor);
 
+  AMLZ_KEY(value, "islands", "count", "populations evolved together (the paper's workers); 1: one population",
+           islands.count);
+  AMLZ_KEY(value, "islands", "migrate_every", "individuals each island makes between migrations (0: never)",
+           islands.migrate_every);
+  AMLZ_KEY(value, "islands", "migrants", "algorithms each island sends per migration (0: half the population)",
+           islands.migrants);
+  AMLZ_CHOICE("islands", "choice", "which algorithms migrate", islands.choice);
+
+  AMLZ_KEY(value, "hurdles", "enabled", "progressive dynamic hurdles: stop weak children after early stages",
+           hurdles.enabled);
+  AMLZ_KEY(value, "hurdles", "stage_tasks", "task counts at which stages end, before the last (default: a fifth)",
+           hurdles.stage_tasks);
+  AMLZ_KEY(value, "hurdles", "percentile", "a stage's hurdle: this percentile of its fitnesses in the population",
+           hurdles.percentile);
+  AMLZ_KEY(value, "hurdles", "min_samples", "stage fitnesses a population needs before its hurdle is set",
+           hurdles.min_samples);
+
   AMLZ_KEY(value, "experiment", "max_experiments", "experiments to run (0: until sufficient_fitness)",
            experiment.max_experiments);
   AMLZ_KEY(value, "experiment", "randomize_task_seeds", "re-draw search/select task seeds every experiment",

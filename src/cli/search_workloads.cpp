@@ -55,9 +55,9 @@ class PopulationKeeper final : public RunReporter {
  public:
   PopulationKeeper(int population_size, uint64_t budget) : size_(population_size), budget_(budget) {}
   void line(const std::string&) override {}
-  void on_batch(const SearchProgress& p, const Population& population) override {
+  void on_batch(const SearchProgress& p, const SearchState& state) override {
     if (kept_ || p.individuals % size_ != 0 || p.train_steps < budget_) return;
-    for (const Individual& ind : population.slots()) individuals_.push_back({ind.algorithm, ind.fitness});
+    for (const Individual& ind : state.islands.front()->slots()) individuals_.push_back({ind.algorithm, ind.fitness});
     kept_ = true;
   }
   const std::vector<bench::SavedIndividual>& individuals() const { return individuals_; }

@@ -35,10 +35,10 @@ int automatic_batch_size(const Config& config, const Evaluator& evaluator) {
   // GPU: as many candidates as possible per kernel, in two batches per generation so that making one batch
   // overlaps with evaluating the other (a batch never exceeds the population: parents come from it).
   if (evaluator.backend() == Backend::Cuda) return std::max(1, std::min(4096, (p + 1) / 2));
-  // CPU: ~256 (program, task) items per call amortise the thread pool's dispatch. Deliberately independent of the
-  // thread count, so a seed gives the same run on every machine.
-  const int tasks = std::max(1, config.search_tasks.num_tasks);
-  return std::max(1, std::min(p, (256 + tasks - 1) / tasks));
+  // CPU: ~256 (program, task) items per call, over all islands, amortise the thread pool's dispatch. Deliberately
+  // independent of the thread count and of the processes, so a seed gives the same run on every machine.
+  const int items = std::max(1, config.search_tasks.num_tasks) * std::max(1, config.islands.count);
+  return std::max(1, std::min(p, (256 + items - 1) / items));
 }
 
 std::optional<double> evaluate_algorithm(Evaluator& evaluator, const TaskSet& tasks, const Algorithm& algorithm,
@@ -89,6 +89,8 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
   so.evolution.batch_size = summary.batch_size;
   so.algorithm = config.algorithm;
   so.memory = config.memory;
+  so.islands = config.islands;
+  so.hurdles = config.hurdles;
   // On a GPU the host makes and compiles the next batch while the kernel runs; on the CPU both compete for the
   // same cores, so the loop stays strictly batched.
   so.overlap = evaluator.backend() == Backend::Cuda && so.evolution.batch_size > 1;
@@ -139,13 +141,14 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
                                        config.memory, baseline_rng),
                         config.train_budget.threshold_factor);
     }
-    CandidateEvaluator candidates(evaluator, search_tasks, eo);
+    CandidateEvaluator candidates(evaluator, search_tasks, eo, static_cast<size_t>(std::max(1, config.islands.count)));
     reporter.experiment_started(static_cast<int>(experiment));
     reporter.line("Running evolution experiment (on the T_search tasks)...");
     const SearchResult result = run_search(so, candidates, rng, &reporter);
     summary.experiments = static_cast<int>(experiment);
     summary.individuals += result.individuals;
     summary.train_steps += result.train_steps;
+    summary.steps_avoided += result.steps_avoided;
     fec_hits += candidates.fec_hits();
     fec_lookups += candidates.fec_lookups();
     if (result.stop != StopReason::Budget) stopped(Phase::Search, result.stop);
@@ -171,9 +174,22 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
     if (config.experiment.randomize_task_seeds) randomize_task_seeds(select_spec, draw_random_seed(rng));
     reporter.line("Evaluating candidate algorithm from experiment (on T_select tasks)... ");
     const std::optional<TaskSet> select_tasks = build_tasks(Phase::Select, select_spec);
-    const auto select =
-        select_tasks ? evaluate_candidate(Phase::Select, *select_tasks, result.best.algorithm, draw_random_seed(rng))
-                     : std::nullopt;
+    // The candidates: the best of each island (with one island, the search's best), all on one select seed.
+    const uint32_t select_seed = select_tasks ? draw_random_seed(rng) : 0;
+    const Individual* chosen = nullptr;
+    std::optional<double> select;
+    for (size_t i = 0; select_tasks && i < result.island_bests.size(); ++i) {
+      const Individual& candidate = result.island_bests[i];
+      const auto f = evaluate_candidate(Phase::Select, *select_tasks, candidate.algorithm, select_seed);
+      if (!f) {
+        select.reset();
+        break;
+      }
+      if (result.island_bests.size() > 1)
+        reporter.line("Select fitness of island " + std::to_string(i) + "'s best (search fitness " +
+                      fixed6(candidate.fitness) + ") = " + fixed6(*f));
+      if (!select || *f > *select) select = f, chosen = &candidate;
+    }
     if (!select) {
       keep_unselected("select evaluation cut short");
       break;
@@ -181,12 +197,12 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
     reporter.line("Select fitness for candidate algorithm = " + fixed6(*select));
     if (!have_best || *select >= summary.best_select_fitness) {
       have_best = true;
-      summary.best = result.best.algorithm;
-      summary.best_search_fitness = result.best.fitness;
+      summary.best = chosen->algorithm;
+      summary.best_search_fitness = chosen->fitness;
       summary.best_select_fitness = *select;
       reporter.line("Select fitness is the best so far. ");
       reporter.best_so_far(summary.best, "experiment " + std::to_string(experiment) + ": search fitness " +
-                                             fixed6(result.best.fitness) + ", select fitness " + fixed6(*select));
+                                             fixed6(chosen->fitness) + ", select fitness " + fixed6(*select));
     }
     const double sufficient = config.experiment.sufficient_fitness;
     if (sufficient > 0 && std::isfinite(sufficient) && summary.best_select_fitness > sufficient) {  // spec §11.3f

@@ -229,8 +229,9 @@ CandidateEvalOptions small_fec() {
 class Recorder final : public SearchObserver {
  public:
   void on_progress(const SearchProgress& p) override { progress.push_back(p); }
-  void on_batch(const SearchProgress& p, const Population& population) override {
+  void on_batch(const SearchProgress& p, const SearchState& state) override {
     ++batches;
+    const Population& population = *state.islands.front();
     last_best = population.best().fitness;
     last_population = population.slots();
     if (after_batch) after_batch(p, population);
@@ -589,7 +590,7 @@ class RecordingReporter final : public RunReporter {
  public:
   void line(const std::string& text) override { lines.push_back(text); }
   void on_progress(const SearchProgress& p) override { lines.push_back("progress " + std::to_string(p.individuals)); }
-  void on_batch(const SearchProgress&, const Population&) override {
+  void on_batch(const SearchProgress&, const SearchState&) override {
     ++batches;
     if (stop_after_batches > 0 && batches == stop_after_batches && stop) stop->store(true);
   }

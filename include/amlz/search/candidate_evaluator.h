@@ -22,11 +22,24 @@ struct CandidateEvalOptions {
   std::optional<TrainBudget> budget;  // absent: every task gets all its training steps
 };
 
+// Progressive dynamic hurdles (paper §3.2, So et al. 2019) for one batch: the search tasks are evaluated in
+// stages, and after every stage but the last a candidate whose fitness so far is below that stage's hurdle stops
+// there and keeps that fitness.
+struct StagePlan {
+  std::vector<size_t> stage_ends;  // cumulative task counts, the last one the task count: {2, 10} = tasks 0-1, 2-9
+  // Per cache group (island), one hurdle per stage but the last; -inf lets everyone through.
+  std::vector<std::vector<double>> hurdles;
+  size_t stages() const { return stage_ends.size(); }
+};
+
 struct CandidateResult {
   double fitness = 0.0;
-  std::vector<double> task_fitness;
-  uint64_t train_steps = 0;  // caused by this candidate, FEC pre-run included
-  uint32_t fec_hits = 0;     // tasks answered from the cache
+  std::vector<double> task_fitness;   // 0 for tasks a hurdle spared it
+  std::vector<double> stage_fitness;  // the fitness after each stage it reached (with hurdles)
+  uint64_t train_steps = 0;           // caused by this candidate, FEC pre-run included
+  uint64_t steps_avoided = 0;         // the full training steps of the tasks a hurdle spared it
+  uint32_t fec_hits = 0;              // tasks answered from a cache
+  bool stopped_by_hurdle = false;
 };
 
 // Candidates compiled and budgeted, ready for the backend: the host-side half of an evaluation, which a search
@@ -34,12 +47,15 @@ struct CandidateResult {
 struct PreparedBatch {
   ProgramBatch programs;
   std::vector<uint32_t> full_steps;  // per (candidate, task): the task's training steps, or 0 if over budget
+  std::vector<uint32_t> groups;      // per candidate: whose FEC cache it uses (its island); empty = all group 0
   size_t size() const { return programs.size(); }
 };
 
 class CandidateEvaluator {
  public:
-  CandidateEvaluator(Evaluator& evaluator, const TaskSet& tasks, CandidateEvalOptions options);
+  // `groups`: how many separate FEC caches (one per island: a child's behaviour is looked up among its own island's
+  // earlier children only, so an island's results do not depend on which other islands share the process).
+  CandidateEvaluator(Evaluator& evaluator, const TaskSet& tasks, CandidateEvalOptions options, size_t groups = 1);
 
   // One result per algorithm. eval_seeds[i] keys the random ops of algorithm i in its full evaluation.
   std::vector<CandidateResult> evaluate(const std::vector<const Algorithm*>& algorithms,
@@ -47,20 +63,30 @@ class CandidateEvaluator {
     return evaluate(prepare(algorithms, eval_seeds));
   }
   // Compiles, verifies and budgets; touches no evaluator state, so it may run beside evaluate() on another thread.
-  PreparedBatch prepare(const std::vector<const Algorithm*>& algorithms, const std::vector<uint32_t>& eval_seeds) const;
-  // FEC pass, full evaluation of the misses, combination.
-  std::vector<CandidateResult> evaluate(const PreparedBatch& batch);
+  // `groups` (optional): each algorithm's cache group.
+  PreparedBatch prepare(const std::vector<const Algorithm*>& algorithms, const std::vector<uint32_t>& eval_seeds,
+                        const std::vector<uint32_t>& groups = {}) const;
+  // FEC pass, full evaluation of the misses, combination; in stages when a plan is given.
+  std::vector<CandidateResult> evaluate(const PreparedBatch& batch, const StagePlan* stages = nullptr);
 
   uint64_t train_steps() const { return train_steps_; }
-  uint64_t fec_hits() const { return cache_ ? cache_->hits() : 0; }
-  uint64_t fec_lookups() const { return cache_ ? cache_->hits() + cache_->misses() : 0; }
+  uint64_t steps_avoided() const { return steps_avoided_; }
+  uint64_t fec_hits() const;
+  uint64_t fec_lookups() const;
+  const TaskSet& tasks() const { return tasks_; }
+  // The cache of a group, for checkpoints (nullptr without FEC).
+  FecCache* cache(size_t group) { return caches_.empty() ? nullptr : &caches_[group]; }
 
  private:
+  // FEC lookup and full evaluation of the (candidate, task) slots given (candidate * tasks + task).
+  void evaluate_slots(const PreparedBatch& batch, const std::vector<size_t>& slots,
+                      std::vector<CandidateResult>& results);
+
   Evaluator& evaluator_;
   const TaskSet& tasks_;
   CandidateEvalOptions options_;
-  std::optional<FecCache> cache_;
-  uint64_t train_steps_ = 0;
+  std::vector<FecCache> caches_;  // one per group, or none
+  uint64_t train_steps_ = 0, steps_avoided_ = 0;
 };
 
 }  // namespace amlz

@@ -50,6 +50,7 @@ struct RunSummary {
   double final_fitness = 0;
   int64_t individuals = 0;
   uint64_t train_steps = 0;
+  uint64_t steps_avoided = 0;  // training steps hurdles spared
   double seconds = 0;
   uint64_t fec_hits = 0;     // task fitnesses answered by the FEC cache
   uint64_t fec_lookups = 0;  // task fitnesses looked up (hits + misses)

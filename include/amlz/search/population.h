@@ -13,7 +13,8 @@ namespace amlz {
 struct Individual {
   Algorithm algorithm;
   double fitness = 0.0;
-  uint64_t id = 0;  // 0-based order of creation in the experiment
+  uint64_t id = 0;                    // 0-based order of creation in its island's experiment
+  std::vector<double> stage_fitness;  // with hurdles: its fitness after each stage it reached before the last
 };
 
 class Population {

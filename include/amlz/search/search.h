@@ -13,13 +13,18 @@
 #include "amlz/search/mutator.h"
 #include "amlz/search/population.h"
 #include "amlz/search/search_config.h"
+#include "amlz/search/search_group.h"
 
 namespace amlz {
 
 struct SearchOptions {
-  EvolutionConfig evolution;  // its batch_size resolved (>= 1)
+  EvolutionConfig evolution;  // its batch_size resolved (>= 1): children per island per batch
   AlgorithmConfig algorithm;
   AddressSpace memory;
+  IslandsConfig islands;
+  HurdlesConfig hurdles;
+  // The processes the islands run on; nullptr = this process runs them all.
+  SearchGroup* group = nullptr;
   // Prepare (make, compile, budget) the next batch on the host while the current one is evaluated. Parents of a
   // batch then come from the population before the previous batch was placed (one batch more of lag). Pays off
   // when the evaluator is a GPU; off, the loop is exactly the batched algorithm above.
@@ -33,13 +38,16 @@ struct SearchOptions {
 };
 
 struct SearchProgress {
-  int64_t individuals = 0;
+  int64_t individuals = 0;  // over all islands
   uint64_t train_steps = 0;
   double elapsed_seconds = 0;
   double mean = 0, stdev = 0, best = 0;
   double individuals_per_second = 0;
   double train_steps_per_second = 0;
   double fec_hit_rate = 0;  // over all task lookups so far; 0 without FEC
+  // With hurdles: the share of children that passed every hurdle, and the training steps the others were spared.
+  double hurdle_pass_rate = 1;
+  uint64_t steps_avoided = 0;
 };
 
 enum class StopReason { Budget, TimeLimit, Interrupted };
@@ -50,11 +58,20 @@ struct EnumNames<StopReason> {
 };
 
 struct SearchResult {
-  Individual best;  // of the final population
+  Individual best;                       // of the final populations (at rank 0 under MPI)
+  std::vector<Individual> island_bests;  // the best of each island, in island order (at rank 0 under MPI)
   int64_t individuals = 0;
   uint64_t train_steps = 0;
+  uint64_t steps_avoided = 0;
   double seconds = 0;
   StopReason stop = StopReason::Budget;
+};
+
+// What a search holds between batches, as observers see it: this process's islands, in island order.
+struct SearchState {
+  std::vector<uint32_t> island_ids;
+  std::vector<const Population*> islands;
+  const Individual& best() const;  // of all of them (the first island's on ties); islands must not be empty
 };
 
 class SearchObserver {
@@ -63,8 +80,8 @@ class SearchObserver {
   // After initialisation and after each generation, when progress_every individuals passed (the first always).
   virtual void on_progress(const SearchProgress&) {}
   // After every batch, for a live display. Only the counters and rates of `p` are filled (population statistics
-  // cost a pass over the population; take them from `population` when needed).
-  virtual void on_batch(const SearchProgress& p, const Population& population) { (void)p, (void)population; }
+  // cost a pass over the populations; take them from `state` when needed).
+  virtual void on_batch(const SearchProgress& p, const SearchState& state) { (void)p, (void)state; }
 };
 
 // The mutator a search makes its children with.

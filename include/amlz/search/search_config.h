@@ -45,6 +45,34 @@ struct EvolutionConfig {
   int64_t progress_every = 10000;            // individuals between progress lines
 };
 
+// [islands]: K populations evolved under one search (the paper's workers), each with its own tournament, ageing,
+// generator and FEC cache, exchanging migrants at fixed individual counts. In one process all islands' children are
+// evaluated in one batch; under MPI the islands are spread over the ranks.
+enum class MigrantChoice { Best, Random };
+template <>
+struct EnumNames<MigrantChoice> {
+  static constexpr EnumName<MigrantChoice> table[] = {{MigrantChoice::Best, "best"}, {MigrantChoice::Random, "random"}};
+};
+struct IslandsConfig {
+  int count = 1;              // K; 1 = one population, the original's search
+  int64_t migrate_every = 0;  // individuals each island makes between migrations; 0 = never
+  int migrants = 0;           // algorithms each island sends per migration; 0 = half the population (as the paper)
+  MigrantChoice choice = MigrantChoice::Best;
+};
+
+// [hurdles]: progressive dynamic hurdles (paper §3.2, supplement S3). The search tasks are evaluated in stages; after
+// each stage but the last, a child whose fitness so far is below the hurdle (a percentile of the stage fitnesses in
+// its population) stops there and keeps that fitness.
+struct HurdlesConfig {
+  bool enabled = false;
+  // Cumulative task counts at which stages end, before the last stage (which ends at num_tasks): with 10 tasks,
+  // [2] evaluates tasks 0-1, then 2-9. Empty: one hurdle after a fifth of the tasks.
+  std::vector<int> stage_tasks;
+  double percentile = 75;  // the paper's choice
+  // A hurdle is set only once the population holds this many stage fitnesses (before, everyone passes).
+  int min_samples = 10;
+};
+
 // [experiment]: how many search experiments a run makes (spec §11.3).
 struct ExperimentConfig {
   int64_t max_experiments = 1;  // 0 = until sufficient_fitness is exceeded
