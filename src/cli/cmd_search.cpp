@@ -16,6 +16,7 @@
 #include "cli/json.h"
 #include "cli/output.h"
 #include "cli/run_directory.h"
+#include "cli/search_reporter.h"
 #include "cli/stop_signals.h"
 
 namespace amlz::cli {
@@ -34,78 +35,6 @@ std::string fixed6(double x) {
   std::snprintf(buf, sizeof buf, "%.6f", x);
   return buf;
 }
-
-// Text on stdout (as the original), progress.csv and best_algorithm.txt in the run directory, and a live status
-// line on stderr: updated in place on a terminal, a plain line every 10 s otherwise (logs, CI).
-class CliReporter final : public RunReporter {
- public:
-  CliReporter(RunDirectory& dir, bool hurdles) : dir_(dir), live_(isatty(STDERR_FILENO) == 1), hurdles_(hurdles) {}
-
-  void line(const std::string& text) override {
-    clear_live();
-    print_line(text);
-  }
-  void experiment_started(int experiment) override { experiment_ = experiment; }
-  void on_progress(const SearchProgress& p) override {
-    line("indivs=" + std::to_string(p.individuals) +
-         ", elapsed_secs=" + std::to_string(static_cast<long long>(p.elapsed_seconds)) + ", mean=" + fixed6(p.mean) +
-         ", stdev=" + fixed6(p.stdev) + ", best fit=" + fixed6(p.best) +
-         ", indivs/s=" + format_si(p.individuals_per_second) +
-         ", train steps/s=" + format_si(p.train_steps_per_second) + ", fec hit rate=" + fixed6(p.fec_hit_rate) +
-         (hurdles_ ? ", hurdle pass rate=" + fixed6(p.hurdle_pass_rate) +
-                         ", train steps saved=" + format_si(static_cast<double>(p.steps_avoided))
-                   : std::string()));
-    dir_.append_progress(experiment_, p);
-  }
-  void on_batch(const SearchProgress& p, const SearchState& state) override {
-    const auto now = std::chrono::steady_clock::now();
-    const Individual& best = state.best();
-    dir_.track_best(experiment_, p, best);
-    if (now - last_best_write_ > std::chrono::seconds(2)) {
-      last_best_write_ = now;
-      dir_.write_best(best.algorithm, "best of the population so far (experiment " + std::to_string(experiment_) +
-                                          ", search fitness " + fixed6(best.fitness) + ")");
-    }
-    char text[256];
-    std::snprintf(text, sizeof text, "[experiment %d] %lld individuals, %.0fs, best %.6f, %s indivs/s, %s steps/s",
-                  experiment_, static_cast<long long>(p.individuals), p.elapsed_seconds, best.fitness,
-                  format_si(p.individuals_per_second).c_str(), format_si(p.train_steps_per_second).c_str());
-    status(text, now);
-  }
-  void evaluation_progress(Phase phase, size_t done, size_t total) override {
-    const std::string text = std::string(enum_name(phase)) + " evaluation: " + std::to_string(done) + " of " +
-                             std::to_string(total) + " tasks";
-    status(text, std::chrono::steady_clock::now());
-  }
-  void building_tasks(Phase phase, size_t done, size_t total) override {
-    status("building the " + std::string(enum_name(phase)) + " tasks: " + std::to_string(done) + " of " +
-               std::to_string(total),
-           std::chrono::steady_clock::now());
-  }
-  void best_so_far(const Algorithm& a, const std::string& note) override { dir_.write_best(a, note); }
-
- private:
-  void status(const std::string& text, std::chrono::steady_clock::time_point now) {
-    if (live_) {
-      if (now - last_status_ < std::chrono::milliseconds(250)) return;
-      std::fprintf(stderr, "\r\033[K%s", text.c_str());
-      live_shown_ = true;
-    } else {
-      if (now - last_status_ < std::chrono::seconds(10)) return;
-      std::fprintf(stderr, "%s\n", text.c_str());
-    }
-    last_status_ = now;
-  }
-  void clear_live() {
-    if (live_shown_) std::fprintf(stderr, "\r\033[K");
-    live_shown_ = false;
-  }
-  RunDirectory& dir_;
-  bool live_, live_shown_ = false;
-  bool hurdles_;  // the progress line also says what hurdles saved
-  int experiment_ = 0;
-  std::chrono::steady_clock::time_point last_status_{}, last_best_write_{};
-};
 
 std::string summary_json(const RunSummary& s, const Evaluator& evaluator) {
   JsonObject j;
@@ -137,6 +66,8 @@ int cmd_search(int argc, const char* const* argv) {
                "amlz search"};
   Config config;
   ConfigOptions options(app, config, ConfigUse::Search, argc, argv);
+  bool quiet = false;
+  app.add_flag("--quiet,-q", quiet, "No live status line on stderr (stdout and the run directory are unchanged)");
   return run_app(app, argc, argv, [&] {
     if (app.get_config_ptr()->count() == 0)
       throw ConfigError("--config is required (e.g. configs/linear_regression.toml)");
@@ -146,7 +77,7 @@ int cmd_search(int argc, const char* const* argv) {
     const StopSignals signals;
     auto evaluator = make_configured_evaluator(config);
     RunDirectory dir(config.out);
-    CliReporter reporter(dir, config.hurdles.enabled);
+    SearchReporter reporter(dir, config, {quiet, isatty(STDERR_FILENO) == 1});
     RunSummary s;
     try {
       dir.write("config.toml", to_toml(config));

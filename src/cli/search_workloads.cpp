@@ -189,7 +189,7 @@ void run_host_costs_bench(const std::string& config_path, const std::string& pop
   const std::vector<bench::SavedIndividual> saved =
       bench::read_population((std::filesystem::path(populations_dir) / demo.file).string());
   Population population(static_cast<int>(saved.size()));
-  for (size_t i = 0; i < saved.size(); ++i) population.add({saved[i].algorithm, saved[i].fitness, i});
+  for (size_t i = 0; i < saved.size(); ++i) population.add({saved[i].algorithm, saved[i].fitness, i, {}});
   const Mutator mutator(mutator_options(config.evolution, config.algorithm, config.memory));
   const TaskSet tasks = make_task_set(config.search_tasks);
   auto evaluator = evaluator_for({Backend::Cpu, 1});

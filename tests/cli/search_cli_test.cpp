@@ -223,6 +223,22 @@ TEST(SearchCli, TheSameSeedGivesTheSameOutputAndAnotherSeedAnother) {
   EXPECT_NE(without_timing(c.out), without_timing(a.out));
 }
 
+// Off a terminal the status line is a plain line (the first one at once); --quiet leaves it out and changes
+// nothing else.
+TEST(SearchCli, StatusLineOnStderrAndQuietLeavesItOut) {
+  const TempDir dir;
+  const std::string config = dir.write("small.toml", kSmallConfig);
+  const test::CommandResult loud = amlz(run_args(config, dir.path("loud")));
+  const test::CommandResult quiet = amlz(run_args(config, dir.path("quiet")) + " --quiet");
+  ASSERT_EQ(loud.exit_code, 0) << loud.err;
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
+  expect_contains(loud.err, "[search, experiment 1 of 1, ");
+  expect_contains(loud.err, " to the budget\n");
+  EXPECT_EQ(quiet.err.find("[search"), std::string::npos) << quiet.err;
+  EXPECT_EQ(loud.err.find('\r'), std::string::npos) << "not a terminal: no in-place updates";
+  EXPECT_EQ(without_timing(quiet.out), without_timing(loud.out));
+}
+
 TEST(SearchCli, OutPointingAtAnExistingRunDirectoryExitsTwo) {
   const TempDir dir;
   const std::string config = dir.write("small.toml", kSmallConfig);
