@@ -528,3 +528,48 @@ TEST(ConfigToToml, UnusualValuesRoundTrip) {
 
 }  // namespace
 }  // namespace amlz
+
+namespace amlz {
+namespace {
+
+std::string load_error_of(const std::string& path) {
+  try {
+    load_file(path, {}, ConfigUse::Search);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "loaded without error";
+}
+
+// Every config the repository ships loads and validates for a search (a renamed key or an impossible value in one
+// of them fails here, not in a user's first run); the "full" demo differs from the demo only by islands and hurdles.
+TEST(ShippedConfigs, EveryConfigLoadsForASearch) {
+  int seen = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(AMLZ_SOURCE_DIR) + "/configs")) {
+    if (entry.path().extension() != ".toml") continue;
+    ++seen;
+    const std::string name = entry.path().stem().string();
+    SCOPED_TRACE(name);
+    if (name == "cifar10_basic") {  // the data are the user's to download: the config says where they go
+      EXPECT_NE(load_error_of(entry.path().string()).find("needs data_dir: download the CIFAR-10 binary version"),
+                std::string::npos);
+      continue;
+    }
+    const bool eval_only = name.size() > 5 && name.compare(name.size() - 5, 5, "_eval") == 0;
+    EXPECT_NO_THROW(load_file(entry.path().string(), {}, eval_only ? ConfigUse::Evaluate : ConfigUse::Search));
+  }
+  EXPECT_GE(seen, 10);
+  const Config demo =
+      load_file(std::string(AMLZ_SOURCE_DIR) + "/configs/linear_regression.toml", {}, ConfigUse::Search);
+  const Config full =
+      load_file(std::string(AMLZ_SOURCE_DIR) + "/configs/linear_regression_full.toml", {}, ConfigUse::Search);
+  EXPECT_FALSE(demo.hurdles.enabled);
+  EXPECT_EQ(demo.islands.count, 1);
+  EXPECT_TRUE(full.hurdles.enabled);
+  EXPECT_EQ(full.islands.count, 4);
+  EXPECT_EQ(full.islands.count * full.evolution.population_size, demo.evolution.population_size);
+  EXPECT_EQ(full.evolution.max_train_steps, demo.evolution.max_train_steps);
+}
+
+}  // namespace
+}  // namespace amlz
