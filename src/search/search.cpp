@@ -64,17 +64,29 @@ class Loop {
     }
     for (uint32_t l = 0; l < islands_.size(); ++l) ids_.push_back(islands_[l].id);
     if (o.hurdles.enabled) stage_ends_ = hurdle_stage_ends(o.hurdles, ev.tasks().size());
+    if (o.resume) restore(*o.resume);
   }
 
   SearchResult run() {
-    // Initial populations: P copies of the initial algorithm per island (each drawn afresh for "random").
-    produce(o_.evolution.population_size, [this](Island& is) { return initial_algorithm(is); });
-    report_progress();
+    // Initial populations: P copies of the initial algorithm per island (each drawn afresh for "random"). A resumed
+    // search first finishes the initial population or the generation it was saved in.
+    const int p = o_.evolution.population_size;
+    const int64_t made = islands_.front().individuals;
+    if (made < p) {
+      produce(
+          p, [this](Island& is) { return initial_algorithm(is); }, static_cast<int>(made));
+      after_produce();
+    } else if ((made - p) % p != 0) {
+      produce(
+          p, [this](Island& is) { return make_child(is); }, static_cast<int>((made - p) % p));
+      after_produce();
+    }
     while (!stopped_ && agree_steps() < static_cast<uint64_t>(o_.evolution.max_train_steps) && !stopped_) {
       // One generation: P children per island. The budget is checked between generations, as the original.
-      produce(o_.evolution.population_size, [this](Island& is) { return make_child(is); });
-      report_progress();
+      produce(p, [this](Island& is) { return make_child(is); });
+      after_produce();
     }
+    checkpoint(stopped_ ? CheckpointMoment::Stop : CheckpointMoment::SearchEnd);
     SearchResult r;
     gather_bests(r);
     r.individuals = individuals();
@@ -98,9 +110,9 @@ class Loop {
   // batch is made and compiled while the previous one is evaluated on another thread; the in-flight batch is always
   // placed before returning, so generations never overlap.
   template <class Make>
-  void produce(int count, Make make) {
+  void produce(int count, Make make, int made = 0) {
     std::unique_ptr<Batch> in_flight;
-    for (int made = 0; made < count && !agree_stop();) {
+    while (made < count && !agree_stop()) {
       const int n = std::min(o_.evolution.batch_size, count - made);
       auto batch = make_batch(static_cast<size_t>(n), make);
       if (!batch) break;  // a stop request while it was made: dropped, generators as before it
@@ -114,9 +126,115 @@ class Loop {
         batch->results = make_ready(evaluate(*batch));
         place(*batch);
         in_flight.reset();
+        if (made < count) checkpoint(CheckpointMoment::Periodic);  // the generation's end has its own, after the report
       }
     }
     if (in_flight) place(*in_flight);
+  }
+
+  // A stop mid-generation is saved before the progress report (a resumed run reports at the generation's end, as
+  // the uninterrupted one); the generation's end after it, where the next generation starts from.
+  void after_produce() {
+    if (stopped_) checkpoint(CheckpointMoment::Stop);
+    report_progress();
+    if (!stopped_) checkpoint(CheckpointMoment::Periodic);
+  }
+
+  void checkpoint(CheckpointMoment moment) {
+    if (!o_.checkpoints) return;
+    if (moment == CheckpointMoment::Stop) {
+      if (stop_saved_) return;
+      stop_saved_ = true;
+    }
+    if (!group_->broadcast(group_->rank() == 0 && o_.checkpoints->due(moment))) return;
+    std::string state = encode_state();  // a collective: every process encodes its islands
+    if (group_->rank() == 0) o_.checkpoints->save(std::move(state), moment);
+  }
+
+  // Each island: population, generator, individuals made, FEC cache; the first island of each process also carries
+  // the process's counters. Rank 0 adds what all processes share.
+  std::string encode_state() {
+    std::vector<std::pair<uint32_t, std::string>> local;
+    for (size_t l = 0; l < islands_.size(); ++l) {
+      const Island& is = islands_[l];
+      WireWriter w;
+      write_population(w, is.population);
+      write_rng(w, *is.rng);
+      w.u64(static_cast<uint64_t>(is.individuals));
+      write_fec_cache(w, ev_.cache(l));
+      w.u8(l == 0 ? 1 : 0);
+      if (l == 0) {
+        for (uint64_t v : {ev_.train_steps(), ev_.steps_avoided(), steps_at_start_, children_, passed_}) w.u64(v);
+      }
+      local.emplace_back(is.id, w.take());
+    }
+    std::vector<std::pair<uint32_t, std::string>> all = group_->gather(std::move(local));
+    if (group_->rank() != 0) return {};
+    WireWriter w;
+    w.u32(islands_count());
+    w.u32(static_cast<uint32_t>(group_->ranks()));
+    w.u64(static_cast<uint64_t>(o_.evolution.population_size));
+    w.u8(migration_rng_ ? 1 : 0);
+    if (migration_rng_) write_rng(w, *migration_rng_);
+    w.u64(static_cast<uint64_t>(migrations_));
+    w.u64(agreed_steps_);
+    w.u64(static_cast<uint64_t>(last_report_));
+    w.u8(reported_ ? 1 : 0);
+    w.f64(elapsed());
+    w.u32(static_cast<uint32_t>(all.size()));
+    for (const auto& [id, payload] : all) {
+      w.u32(id);
+      w.str(payload);
+    }
+    return w.take();
+  }
+
+  void restore(const std::string& state) {
+    WireReader r(state, "checkpoint (search state)");
+    const uint32_t k = r.u32(), ranks = r.u32();
+    const uint64_t p = r.u64();
+    if (k != islands_count() || p != static_cast<uint64_t>(o_.evolution.population_size))
+      throw Error("checkpoint: saved with " + std::to_string(k) + " islands of " + std::to_string(p) +
+                  " individuals, this run has " + std::to_string(islands_count()) + " of " +
+                  std::to_string(o_.evolution.population_size));
+    if (ranks != static_cast<uint32_t>(group_->ranks()))
+      throw Error("checkpoint: saved by " + std::to_string(ranks) + " processes; resume it with as many (now " +
+                  std::to_string(group_->ranks()) + ")");
+    if ((r.u8() != 0) != migration_rng_.has_value()) throw Error("checkpoint: migration stream mismatch");
+    if (migration_rng_) migration_rng_ = read_rng(r);
+    migrations_ = static_cast<int64_t>(r.u64());
+    agreed_steps_ = r.u64();
+    last_report_ = static_cast<int64_t>(r.u64());
+    reported_ = r.u8() != 0;
+    const double elapsed_s = r.f64();
+    start_ = std::chrono::steady_clock::now() -
+             std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(elapsed_s));
+    std::vector<std::pair<uint32_t, std::string>> payloads(r.u32());
+    if (payloads.size() != k) throw Error("checkpoint: " + std::to_string(payloads.size()) + " islands saved");
+    for (auto& [id, payload] : payloads) {
+      id = r.u32();
+      payload = r.str();
+    }
+    if (!r.done()) throw Error("checkpoint (search state): trailing bytes");
+    for (size_t l = 0; l < islands_.size(); ++l) {
+      Island& is = islands_[l];
+      auto it = std::find_if(payloads.begin(), payloads.end(), [&](const auto& x) { return x.first == is.id; });
+      if (it == payloads.end()) throw Error("checkpoint: island " + std::to_string(is.id) + " is missing");
+      WireReader ir(it->second, "checkpoint (island " + std::to_string(is.id) + ")");
+      is.population = read_population(ir, o_.evolution.population_size);
+      *is.rng = read_rng(ir);
+      is.individuals = static_cast<int64_t>(ir.u64());
+      read_fec_cache(ir, ev_.cache(l));
+      if (ir.u8() != 0) {
+        const uint64_t train_steps = ir.u64(), avoided = ir.u64();
+        ev_.restore_counters(train_steps, avoided);
+        steps_at_start_ = ir.u64();
+        children_ = ir.u64();
+        passed_ = ir.u64();
+      }
+      if (!ir.done()) throw Error("checkpoint (island " + std::to_string(is.id) + "): trailing bytes");
+      if (is.individuals != islands_.front().individuals) throw Error("checkpoint: islands saved at different points");
+    }
   }
 
   template <class Make>
@@ -360,6 +478,7 @@ class Loop {
   int64_t last_report_ = 0;
   bool reported_ = false;
   bool stopped_ = false;
+  bool stop_saved_ = false;
   StopReason stop_reason_ = StopReason::Budget;
 };
 
