@@ -265,7 +265,7 @@ int cmd_resume(int argc, const char* const* argv) {
         std::cerr << "amlz search: " << read.message << "; resuming from the previous checkpoint, '"
                   << printable(prev_path) << "'\n";
         read = std::move(prev);
-      } else if (read.problem == CheckpointProblem::Missing) {
+      } else if (read.problem == CheckpointProblem::Missing && prev.problem == CheckpointProblem::Missing) {
         throw Error("--resume: no checkpoint in '" + printable(dir) +
                     "' (a run writes one every checkpoint_every seconds and when it is stopped early)");
       } else {
