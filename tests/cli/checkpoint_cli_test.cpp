@@ -4,6 +4,7 @@
 // exactly the uninterrupted run's result (islands, hurdles and FEC on, two experiments); progress.csv continues
 // without duplicate rows; truncated, damaged, foreign, newer-version and missing checkpoints are refused with a
 // clear message and leave the previous good one in place.
+#include <atomic>
 #include <filesystem>
 #include <regex>
 #include <sstream>
@@ -12,6 +13,9 @@
 
 #include <gtest/gtest.h>
 
+#include "amlz/search/experiment.h"
+#include "cli/cli_common.h"
+#include "cli/config_options.h"
 #include "cli_util.h"
 #include "test_util.h"
 
@@ -269,6 +273,68 @@ TEST_F(CheckpointCli, ResumeTakesNoFlagThatWouldChangeTheRun) {
   const Proc ok = amlz(resume_args(run) + " --threads 1 --checkpoint-every 0");
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_EQ(summary_without_seconds(run), summary_without_seconds(full()));
+}
+
+// In process: a stop request while the select or final tasks are built (after the search reached its budget) saves
+// the state at the end of that experiment's search; the run resumed from it ends as the uninterrupted one.
+class StopWhileBuilding final : public RunReporter {
+ public:
+  StopWhileBuilding(Phase phase, int experiment) : phase_(phase), experiment_(experiment) {}
+  void line(const std::string&) override {}
+  void experiment_started(int experiment) override { current_ = experiment; }
+  void building_tasks(Phase phase, size_t, size_t) override {
+    if (phase == phase_ && current_ == experiment_) stop.store(true);
+  }
+  std::atomic<bool> stop{false};
+
+ private:
+  Phase phase_;
+  int experiment_, current_ = 0;
+};
+
+class KeepStops final : public CheckpointSink {
+ public:
+  bool due(CheckpointMoment moment) override { return moment == CheckpointMoment::Stop; }
+  void save(std::string state, CheckpointMoment moment) override {
+    EXPECT_EQ(moment, CheckpointMoment::Stop);
+    states.push_back(std::move(state));
+  }
+  std::vector<std::string> states;
+};
+
+TEST(CheckpointRun, AStopAfterTheSearchResumesFromTheEndOfThatSearch) {
+  const TempDir dir("amlz_ckpt_run");
+  Config config = cli::load_config({"--config", dir.write("c.toml", kConfig), "--seed", "5"}, ConfigUse::Search);
+  auto evaluator = cli::make_configured_evaluator(config, Precision::Float32, false);
+  StopWhileBuilding never(Phase::Done, 0);
+  const RunSummary full = run_experiments(config, *evaluator, never);
+  ASSERT_TRUE(full.final_done);
+  for (const auto& [phase, experiment] : {std::pair{Phase::Select, 1}, {Phase::Select, 2}, {Phase::Final, 2}}) {
+    SCOPED_TRACE(std::string("stopped in ") + enum_name(phase) + " of experiment " + std::to_string(experiment));
+    StopWhileBuilding stopper(phase, experiment);
+    KeepStops kept;
+    const RunSummary stopped = run_experiments(config, *evaluator, stopper, RunLimits{&stopper.stop}, {&kept});
+    EXPECT_EQ(stopped.stop, StopReason::Interrupted);
+    EXPECT_EQ(stopped.stopped_in, phase);
+    ASSERT_EQ(kept.states.size(), 1u);
+    const RunCheckpoint state = decode_run_checkpoint(kept.states[0]);
+    EXPECT_EQ(state.experiment, experiment);
+    StopWhileBuilding quiet(Phase::Done, 0);
+    KeepStops none;
+    const RunSummary resumed = run_experiments(config, *evaluator, quiet, {}, {&none, &state});
+    EXPECT_TRUE(none.states.empty());
+    EXPECT_EQ(resumed.best, full.best);
+    EXPECT_EQ(resumed.best_search_fitness, full.best_search_fitness);
+    EXPECT_EQ(resumed.best_select_fitness, full.best_select_fitness);
+    EXPECT_EQ(resumed.final_fitness, full.final_fitness);
+    EXPECT_TRUE(resumed.final_done);
+    EXPECT_EQ(resumed.experiments, full.experiments);
+    EXPECT_EQ(resumed.individuals, full.individuals);
+    EXPECT_EQ(resumed.train_steps, full.train_steps);
+    EXPECT_EQ(resumed.steps_avoided, full.steps_avoided);
+    EXPECT_EQ(resumed.fec_hits, full.fec_hits);
+    EXPECT_EQ(resumed.fec_lookups, full.fec_lookups);
+  }
 }
 
 }  // namespace
