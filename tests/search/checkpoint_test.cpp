@@ -4,8 +4,14 @@
 // FEC on — ends exactly where the uninterrupted search ends, generators included.
 #include "amlz/search/checkpoint.h"
 
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <limits>
 #include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -70,6 +76,7 @@ struct Outcome {
   std::map<uint32_t, std::vector<Individual>> islands;
   uint64_t rng_state = 0, fec_hits = 0, fec_lookups = 0;
   std::vector<std::pair<CheckpointMoment, std::string>> states;
+  std::string error;
 };
 
 Outcome search(SearchOptions o, const std::string* resume = nullptr, int stop_after = 0) {
@@ -270,6 +277,139 @@ TEST(Checkpoint, TheRunStateRoundTripsAndTruncationIsRefused) {
   EXPECT_EQ(d.search, c.search);
   EXPECT_THROW(decode_run_checkpoint(std::string_view(bytes).substr(0, bytes.size() - 1)), Error);
   EXPECT_THROW(decode_run_checkpoint(bytes + "x"), Error);
+}
+
+// N "processes" on N threads, as in islands_test.cpp, with the collectives a checkpoint uses (broadcast, gather).
+class ThreadWorld {
+ public:
+  explicit ThreadWorld(int ranks) : ranks_(ranks), slots_(static_cast<size_t>(ranks)) {}
+  int ranks() const { return ranks_; }
+  template <class T>
+  std::vector<T> all_gather(int rank, T value) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    const uint64_t round = round_;
+    slots_[static_cast<size_t>(rank)] = std::make_shared<T>(std::move(value));
+    if (++arrived_ == ranks_) {
+      result_ = slots_;
+      arrived_ = 0;
+      ++round_;
+      cv_.notify_all();
+    } else {
+      cv_.wait(lock, [&] { return round_ != round; });
+    }
+    std::vector<T> out;
+    for (const auto& p : result_) out.push_back(*std::static_pointer_cast<T>(p));
+    return out;
+  }
+
+ private:
+  int ranks_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<std::shared_ptr<void>> slots_, result_;
+  int arrived_ = 0;
+  uint64_t round_ = 0;
+};
+
+class ThreadGroup final : public SearchGroup {
+ public:
+  ThreadGroup(ThreadWorld& world, int rank) : world_(world), rank_(rank) {}
+  int rank() const override { return rank_; }
+  int ranks() const override { return world_.ranks(); }
+  bool can_stop_mid_batch() const override { return false; }
+  Agreement agree(uint64_t local_steps, int local_stop) override {
+    Agreement a;
+    for (const Agreement& x : world_.all_gather(rank_, Agreement{local_steps, local_stop})) {
+      a.steps += x.steps;
+      a.stop = std::max(a.stop, x.stop);
+    }
+    return a;
+  }
+  void reduce(std::vector<double>& sums, std::vector<double>& maxima) override {
+    const auto all = world_.all_gather(rank_, std::make_pair(sums, maxima));
+    std::fill(sums.begin(), sums.end(), 0.0);
+    std::fill(maxima.begin(), maxima.end(), -std::numeric_limits<double>::infinity());
+    for (const auto& [s, m] : all) {
+      for (size_t i = 0; i < sums.size(); ++i) sums[i] += s[i];
+      for (size_t i = 0; i < maxima.size(); ++i) maxima[i] = std::max(maxima[i], m[i]);
+    }
+  }
+  std::vector<std::pair<uint32_t, std::string>> exchange(uint64_t,
+                                                         std::vector<std::pair<uint32_t, std::string>> out) override {
+    std::vector<std::pair<uint32_t, std::string>> mine;
+    for (const auto& from_rank : world_.all_gather(rank_, out))
+      for (const auto& [island, payload] : from_rank)
+        if (static_cast<int>(island % static_cast<uint32_t>(ranks())) == rank_) mine.emplace_back(island, payload);
+    std::sort(mine.begin(), mine.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    return mine;
+  }
+  std::vector<std::pair<uint32_t, std::string>> gather(std::vector<std::pair<uint32_t, std::string>> local) override {
+    const auto all = world_.all_gather(rank_, local);
+    if (rank_ != 0) return {};
+    std::vector<std::pair<uint32_t, std::string>> out;
+    for (const auto& r : all) out.insert(out.end(), r.begin(), r.end());
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    return out;
+  }
+  bool broadcast(bool value) override { return world_.all_gather(rank_, value)[0]; }
+
+ private:
+  ThreadWorld& world_;
+  int rank_;
+};
+
+// The search on `ranks` threads; rank 0's outcome (the only one given the states).
+Outcome search_on_threads(const SearchOptions& o, int ranks, const std::string* resume = nullptr) {
+  ThreadWorld world(ranks);
+  std::vector<Outcome> outcomes(static_cast<size_t>(ranks));
+  std::vector<std::thread> threads;
+  for (int r = 0; r < ranks; ++r)
+    threads.emplace_back([&, r] {
+      ThreadGroup group(world, r);
+      SearchOptions mine = o;
+      mine.group = &group;
+      const TaskSet t = tasks();
+      auto cpu = make_cpu_evaluator({1, Precision::Float32, CpuInterpreter::Reference});
+      CandidateEvalOptions eo;
+      eo.fec = FecConfig{true, 5, 5, 40, 3};
+      const size_t local = group.local_islands(static_cast<uint32_t>(o.islands.count)).size();
+      CandidateEvaluator ev(*cpu, t, eo, local);
+      SearchRng rng(77);
+      Recorder recorder;
+      mine.checkpoints = &recorder;
+      mine.resume = resume;
+      Outcome& out = outcomes[static_cast<size_t>(r)];
+      try {
+        out.result = run_search(mine, ev, rng);
+      } catch (const Error& e) {
+        out.error = e.what();
+      }
+      out.rng_state = rng.state();
+      out.states = std::move(recorder.states);
+    });
+  for (std::thread& th : threads) th.join();
+  return outcomes[0];
+}
+
+TEST(Checkpoint, IslandsOnSeveralProcessesSaveAndResumeTogether) {
+  const SearchOptions o = options(3);
+  const Outcome full = search_on_threads(o, 2);
+  ASSERT_TRUE(full.error.empty()) << full.error;
+  ASSERT_GE(full.states.size(), 10u);
+  // The same islands in one process reach the same result (the states differ: each process saves its counters).
+  const Outcome one = search(o);
+  EXPECT_EQ(full.result.best.algorithm, one.result.best.algorithm);
+  EXPECT_EQ(full.result.train_steps, one.result.train_steps);
+  for (size_t i : {size_t{1}, full.states.size() / 2, full.states.size() - 2}) {
+    SCOPED_TRACE("resumed from state " + std::to_string(i));
+    const Outcome resumed = search_on_threads(o, 2, &full.states[i].second);
+    ASSERT_TRUE(resumed.error.empty()) << resumed.error;
+    EXPECT_EQ(resumed.result.best.algorithm, full.result.best.algorithm);
+    EXPECT_EQ(resumed.result.train_steps, full.result.train_steps);
+    EXPECT_TRUE(without_clock(resumed.states.back().second, 3) == without_clock(full.states.back().second, 3));
+  }
+  // A state saved by two processes is not resumed by one.
+  EXPECT_THROW(search(o, &full.states[3].second), Error);
 }
 
 }  // namespace
