@@ -71,14 +71,16 @@ class Loop {
     // Initial populations: P copies of the initial algorithm per island (each drawn afresh for "random"). A resumed
     // search first finishes the initial population or the generation it was saved in.
     const int p = o_.evolution.population_size;
-    const int64_t made = islands_.front().individuals;
-    if (made < p) {
+    // Children per island made so far; a batch saved evaluated but not placed (overlap) counts as made.
+    const int64_t made = islands_.front().individuals + (pending_ ? static_cast<int64_t>(pending_->per_island) : 0);
+    if (made < p || (pending_ && made == p)) {
       produce(
           p, [this](Island& is) { return initial_algorithm(is); }, static_cast<int>(made));
       after_produce();
-    } else if ((made - p) % p != 0) {
+    } else if ((made - p) % p != 0 || pending_) {
+      const int64_t in_generation = (made - p) % p == 0 ? p : (made - p) % p;
       produce(
-          p, [this](Island& is) { return make_child(is); }, static_cast<int>((made - p) % p));
+          p, [this](Island& is) { return make_child(is); }, static_cast<int>(in_generation));
       after_produce();
     }
     while (!stopped_ && agree_steps() < static_cast<uint64_t>(o_.evolution.max_train_steps) && !stopped_) {
@@ -111,7 +113,7 @@ class Loop {
   // placed before returning, so generations never overlap.
   template <class Make>
   void produce(int count, Make make, int made = 0) {
-    std::unique_ptr<Batch> in_flight;
+    std::unique_ptr<Batch> in_flight = std::move(pending_);  // a resumed overlapped search's, evaluated already
     while (made < count && !agree_stop()) {
       const int n = std::min(o_.evolution.batch_size, count - made);
       auto batch = make_batch(static_cast<size_t>(n), make);
@@ -129,6 +131,9 @@ class Loop {
         if (made < count) checkpoint(CheckpointMoment::Periodic);  // the generation's end has its own, after the report
       }
     }
+    // Stopped with a batch in flight: its successor was to be made from the population before it is placed, so the
+    // state is saved with the batch evaluated but not placed.
+    if (in_flight && stopped_) checkpoint(CheckpointMoment::Stop, in_flight.get());
     if (in_flight) place(*in_flight);
   }
 
@@ -140,20 +145,23 @@ class Loop {
     if (!stopped_) checkpoint(CheckpointMoment::Periodic);
   }
 
-  void checkpoint(CheckpointMoment moment) {
+  void checkpoint(CheckpointMoment moment, Batch* pending = nullptr) {
     if (!o_.checkpoints) return;
     if (moment == CheckpointMoment::Stop) {
       if (stop_saved_) return;
       stop_saved_ = true;
     }
     if (!group_->broadcast(group_->rank() == 0 && o_.checkpoints->due(moment))) return;
-    std::string state = encode_state();  // a collective: every process encodes its islands
+    std::string state = encode_state(pending);  // a collective: every process encodes its islands
     if (group_->rank() == 0) o_.checkpoints->save(std::move(state), moment);
   }
 
-  // Each island: population, generator, individuals made, FEC cache; the first island of each process also carries
-  // the process's counters. Rank 0 adds what all processes share.
-  std::string encode_state() {
+  // Each island: population, generator, individuals made, FEC cache, its children of an evaluated batch not yet
+  // placed (overlap); the first island of each process also carries the process's counters. Rank 0 adds what all
+  // processes share.
+  std::string encode_state(Batch* pending) {
+    std::vector<CandidateResult> pending_results;
+    if (pending) pending_results = pending->results.get();
     std::vector<std::pair<uint32_t, std::string>> local;
     for (size_t l = 0; l < islands_.size(); ++l) {
       const Island& is = islands_[l];
@@ -162,12 +170,23 @@ class Loop {
       write_rng(w, *is.rng);
       w.u64(static_cast<uint64_t>(is.individuals));
       write_fec_cache(w, ev_.cache(l));
+      w.u64(pending ? pending->per_island : 0);
+      for (size_t i = 0; pending && i < pending->per_island; ++i) {
+        const size_t c = l * pending->per_island + i;
+        w.algorithm(pending->children[c]);
+        const CandidateResult& r = pending_results[c];
+        w.f64(r.fitness);
+        w.u32(static_cast<uint32_t>(r.stage_fitness.size()));
+        for (double f : r.stage_fitness) w.f64(f);
+        w.u8(r.stopped_by_hurdle ? 1 : 0);
+      }
       w.u8(l == 0 ? 1 : 0);
       if (l == 0) {
         for (uint64_t v : {ev_.train_steps(), ev_.steps_avoided(), steps_at_start_, children_, passed_}) w.u64(v);
       }
       local.emplace_back(is.id, w.take());
     }
+    if (pending) pending->results = make_ready(std::move(pending_results));  // placed after
     std::vector<std::pair<uint32_t, std::string>> all = group_->gather(std::move(local));
     if (group_->rank() != 0) return {};
     WireWriter w;
@@ -216,6 +235,7 @@ class Loop {
       payload = r.str();
     }
     if (!r.done()) throw Error("checkpoint (search state): trailing bytes");
+    std::vector<CandidateResult> pending_results;
     for (size_t l = 0; l < islands_.size(); ++l) {
       Island& is = islands_[l];
       auto it = std::find_if(payloads.begin(), payloads.end(), [&](const auto& x) { return x.first == is.id; });
@@ -225,6 +245,28 @@ class Loop {
       *is.rng = read_rng(ir);
       is.individuals = static_cast<int64_t>(ir.u64());
       read_fec_cache(ir, ev_.cache(l));
+      const uint64_t waiting = ir.u64();
+      if (waiting > 0) {
+        if (!pending_) {
+          pending_ = std::make_unique<Batch>();
+          pending_->per_island = waiting;
+          pending_->children.resize(waiting * islands_.size());
+          pending_results.resize(waiting * islands_.size());
+        }
+        if (waiting != pending_->per_island) throw Error("checkpoint: islands saved with different batches pending");
+        for (size_t i = 0; i < waiting; ++i) {
+          const size_t c = l * waiting + i;
+          pending_->children[c] = ir.algorithm();
+          CandidateResult& cr = pending_results[c];
+          cr.fitness = ir.f64();
+          const uint32_t stages = ir.u32();
+          if (stages > 1024) throw Error("checkpoint: " + std::to_string(stages) + " stage fitnesses");
+          for (uint32_t k = 0; k < stages; ++k) cr.stage_fitness.push_back(ir.f64());
+          cr.stopped_by_hurdle = ir.u8() != 0;
+        }
+      } else if (pending_) {
+        throw Error("checkpoint: islands saved with different batches pending");
+      }
       if (ir.u8() != 0) {
         const uint64_t train_steps = ir.u64(), avoided = ir.u64();
         ev_.restore_counters(train_steps, avoided);
@@ -235,6 +277,7 @@ class Loop {
       if (!ir.done()) throw Error("checkpoint (island " + std::to_string(is.id) + "): trailing bytes");
       if (is.individuals != islands_.front().individuals) throw Error("checkpoint: islands saved at different points");
     }
+    if (pending_) pending_->results = make_ready(std::move(pending_results));
   }
 
   template <class Make>
@@ -469,6 +512,7 @@ class Loop {
   std::vector<Island> islands_;
   std::vector<uint32_t> ids_;
   std::optional<SearchRng> migration_rng_;
+  std::unique_ptr<Batch> pending_;  // resumed: a batch evaluated before the stop, to be placed first
   std::vector<size_t> stage_ends_;  // empty: no hurdles
   std::chrono::steady_clock::time_point start_;
   uint64_t steps_at_start_;
