@@ -122,6 +122,24 @@ std::vector<std::string> progress_rows(const fs::path& run) {
   return rows;
 }
 
+// best_history.csv without its clock columns (elapsed_s, run_elapsed_s).
+std::vector<std::string> best_rows(const fs::path& run) {
+  std::vector<std::string> rows;
+  std::istringstream is(read_file(run / "best_history.csv"));
+  std::string line;
+  while (std::getline(is, line)) {
+    std::vector<std::string> cells;
+    std::istringstream cs(line);
+    std::string cell;
+    while (std::getline(cs, cell, ',')) cells.push_back(cell);
+    if (cells.size() > 4) cells.erase(cells.begin() + 4), cells.erase(cells.begin() + 2);
+    std::string kept;
+    for (const std::string& c : cells) kept += c + ",";
+    rows.push_back(kept);
+  }
+  return rows;
+}
+
 // The line of `text` that starts with `prefix`, or "".
 std::string line_with(const std::string& text, const std::string& prefix) {
   const size_t at = text.find(prefix);
@@ -144,6 +162,7 @@ class CheckpointCli : public ::testing::Test {
     EXPECT_EQ(summary_without_seconds(run), summary_without_seconds(full()));
     EXPECT_EQ(read_file(run / "best_algorithm.txt"), read_file(full() / "best_algorithm.txt"));
     EXPECT_EQ(progress_rows(run), progress_rows(full()));
+    EXPECT_EQ(best_rows(run), best_rows(full()));
     EXPECT_EQ(line_with(resumed.out, "Final evaluation fitness"), line_with(full_out_, "Final evaluation fitness"));
   }
 
