@@ -54,7 +54,7 @@ struct Config {
   // early enough to leave them time); 0 = none.
   double max_seconds = 0;
   // Seconds between checkpoints of the run's state in the run directory (`amlz search --resume`); 0 = only when
-  // the run stops early (a signal, the time limit).
+  // a signal stops the run.
   double checkpoint_every = 300;
 };
 

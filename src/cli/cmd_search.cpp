@@ -237,7 +237,7 @@ int cmd_resume(int argc, const char* const* argv) {
   app.add_option("--resume", dir, "the run directory of the search to continue")->required()->type_name("DIR");
   app.add_option("--threads", threads, "CPU evaluator threads (0: all cores)")->type_name("INT");
   app.add_option("--checkpoint-every,--checkpoint_every", every,
-                 "seconds between checkpoints (0: only when stopped early)")
+                 "seconds between checkpoints (0: only when a signal stops the run)")
       ->type_name("REAL");
   return run_app(app, argc, argv, [&] {
     namespace fs = std::filesystem;

@@ -82,7 +82,8 @@ void visit_config(V& v) {
   AMLZ_KEY(value, "", "threads", "CPU evaluator threads (0: all cores)", threads);
   AMLZ_KEY(value, "", "out", "run directory (default runs/<time>-<seed>)", out);
   AMLZ_KEY(value, "", "max_seconds", "stop searching after this many seconds (0: no limit)", max_seconds);
-  AMLZ_KEY(value, "", "checkpoint_every", "seconds between checkpoints (0: only when stopped early)", checkpoint_every);
+  AMLZ_KEY(value, "", "checkpoint_every", "seconds between checkpoints (0: only when a signal stops the run)",
+           checkpoint_every);
 
   AMLZ_KEY(value, "memory", "scalars", "scalar addresses (s0 = label, s1 = prediction)", memory.scalars);
   AMLZ_KEY(value, "memory", "vectors", "vector addresses (v0 = features)", memory.vectors);

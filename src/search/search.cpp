@@ -88,7 +88,7 @@ class Loop {
       produce(p, [this](Island& is) { return make_child(is); });
       after_produce();
     }
-    checkpoint(stopped_ ? CheckpointMoment::Stop : CheckpointMoment::SearchEnd);
+    checkpoint(stopped_ ? stop_moment() : CheckpointMoment::SearchEnd);
     SearchResult r;
     gather_bests(r);
     r.individuals = individuals();
@@ -133,23 +133,29 @@ class Loop {
     }
     // Stopped with a batch in flight: its successor was to be made from the population before it is placed, so the
     // state is saved with the batch evaluated but not placed.
-    if (in_flight && stopped_) checkpoint(CheckpointMoment::Stop, in_flight.get());
+    if (in_flight && stopped_) checkpoint(stop_moment(), in_flight.get());
     if (in_flight) place(*in_flight);
   }
 
   // A stop mid-generation is saved before the progress report (a resumed run reports at the generation's end, as
   // the uninterrupted one); the generation's end after it, where the next generation starts from.
   void after_produce() {
-    if (stopped_) checkpoint(CheckpointMoment::Stop);
+    if (stopped_) checkpoint(stop_moment());
     report_progress();
     if (!stopped_) checkpoint(CheckpointMoment::Periodic);
   }
 
+  // A stop request's state is written at once; a time limit's is kept as the search's end is (the run goes on to
+  // its select and final evaluations, and a write would take time the limit left them).
+  CheckpointMoment stop_moment() const {
+    return stop_reason_ == StopReason::Interrupted ? CheckpointMoment::Stop : CheckpointMoment::SearchEnd;
+  }
+
   void checkpoint(CheckpointMoment moment, Batch* pending = nullptr) {
     if (!o_.checkpoints) return;
-    if (moment == CheckpointMoment::Stop) {
-      if (stop_saved_) return;
-      stop_saved_ = true;
+    if (moment != CheckpointMoment::Periodic) {  // the search's last state: offered once
+      if (end_saved_) return;
+      end_saved_ = true;
     }
     if (!group_->broadcast(group_->rank() == 0 && o_.checkpoints->due(moment))) return;
     std::string state = encode_state(pending);  // a collective: every process encodes its islands
@@ -522,7 +528,7 @@ class Loop {
   int64_t last_report_ = 0;
   bool reported_ = false;
   bool stopped_ = false;
-  bool stop_saved_ = false;
+  bool end_saved_ = false;
   StopReason stop_reason_ = StopReason::Budget;
 };
 

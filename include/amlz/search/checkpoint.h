@@ -19,8 +19,9 @@ namespace amlz {
 // Where a search offers its state. Always between batches, with nothing in flight.
 enum class CheckpointMoment : uint8_t {
   Periodic,   // a batch or generation boundary; written when the sink says one is due
-  Stop,       // the search stops on a request or the time limit: always written
-  SearchEnd,  // the search reached its budget: kept, written only if the run is stopped before the next search state
+  Stop,       // the search stops on a request: always written
+  SearchEnd,  // the search reached its budget or the time limit: kept, written only if a stop request ends the run
+              // before the next search state
 };
 
 // Receives the states. Under several processes every process has one (or none), but only rank 0's is asked and

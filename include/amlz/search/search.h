@@ -37,9 +37,9 @@ struct SearchOptions {
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   double after_steps = 0;
   // Checkpoints (amlz/search/checkpoint.h): offered to `checkpoints` between batches with nothing in flight (after
-  // every batch without overlap, after every generation with it), when stopping and at the end. `resume`: a state
-  // it saved, to continue from; the other arguments must be as then (same options and tasks, a fresh evaluator,
-  // the run generator as it was when that search began, the same number of processes).
+  // every batch without overlap, after every generation with it), at a stop request and at the end (budget or time
+  // limit). `resume`: a state it saved, to continue from; the other arguments must be as then (same options and tasks,
+  // a fresh evaluator, the run generator as it was when that search began, the same number of processes).
   CheckpointSink* checkpoints = nullptr;
   const std::string* resume = nullptr;
 };
