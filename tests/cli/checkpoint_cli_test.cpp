@@ -200,6 +200,32 @@ TEST_F(CheckpointCli, KilledInTheMiddleOfAnEvaluationResumesToTheUninterruptedRe
   }
 }
 
+TEST_F(CheckpointCli, StoppedBySigtermResumesToTheUninterruptedResult) {
+  // A budget of a couple of seconds; no periodic checkpoint: the one written at the stop is all there is.
+  std::string text = kConfig;
+  text.replace(text.find("max_train_steps = 60000"), 23, "max_train_steps = 8000000");
+  const std::string config = dir_.write("long.toml", text);
+  const fs::path full_run = dir_.path("long_full"), run = dir_.path("long_stopped");
+  const Proc full = amlz(search_args(config, full_run));
+  ASSERT_EQ(full.exit_code, 0) << full.err;
+  // In the background; SIGTERM once progress.csv has a data row (the search is running).
+  const std::string progress = shell_quote((run / "progress.csv").string());
+  const test::ShellResult r = test::run_shell(shell_quote(AMLZ_BINARY) + " " + search_args(config, run) +
+                                              " >/dev/null 2>&1 & pid=$!; n=0; " + "while [ \"$(cat " + progress +
+                                              " 2>/dev/null | wc -l)\" -lt 2 ] && [ $n -lt 600 ]; do sleep 0.05; " +
+                                              "n=$((n+1)); done; kill -TERM $pid; wait $pid; echo $?");
+  ASSERT_EQ(std::stoi(r.out), 143) << "not stopped by SIGTERM (finished first?)";
+  ASSERT_TRUE(fs::exists(run / "checkpoint"));
+  EXPECT_FALSE(fs::exists(run / "checkpoint.prev"));
+  expect_contains(read_file(run / "summary.json"), "\"stop\":\"interrupted\"");
+  const Proc resumed = amlz(resume_args(run));
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(summary_without_seconds(run), summary_without_seconds(full_run));
+  EXPECT_EQ(read_file(run / "best_algorithm.txt"), read_file(full_run / "best_algorithm.txt"));
+  EXPECT_EQ(progress_rows(run), progress_rows(full_run));
+  EXPECT_EQ(best_rows(run), best_rows(full_run));
+}
+
 TEST_F(CheckpointCli, KilledInTheMiddleOfACheckpointWriteResumesFromThePreviousOne) {
   const fs::path run = killed_run("torn", "AMLZ_TEST_KILL_IN_CHECKPOINT=60");
   // The torn write is the temporary file; the last good checkpoint is whole.
