@@ -151,13 +151,14 @@ class Loop {
     return stop_reason_ == StopReason::Interrupted ? CheckpointMoment::Stop : CheckpointMoment::SearchEnd;
   }
 
+  // Rank 0's sink decides; the other processes take part whether they have one or not.
   void checkpoint(CheckpointMoment moment, Batch* pending = nullptr) {
-    if (!o_.checkpoints) return;
+    if (!o_.checkpoints && group_->ranks() == 1) return;
     if (moment != CheckpointMoment::Periodic) {  // the search's last state: offered once
       if (end_saved_) return;
       end_saved_ = true;
     }
-    if (!group_->broadcast(group_->rank() == 0 && o_.checkpoints->due(moment))) return;
+    if (!group_->broadcast(group_->rank() == 0 && o_.checkpoints && o_.checkpoints->due(moment))) return;
     std::string state = encode_state(pending);  // a collective: every process encodes its islands
     if (group_->rank() == 0) o_.checkpoints->save(std::move(state), moment);
   }

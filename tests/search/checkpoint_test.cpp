@@ -386,7 +386,7 @@ Outcome search_on_threads(const SearchOptions& o, int ranks, const std::string* 
       CandidateEvaluator ev(*cpu, t, eo, local);
       SearchRng rng(77);
       Recorder recorder;
-      mine.checkpoints = &recorder;
+      mine.checkpoints = r == 0 ? &recorder : nullptr;  // the other ranks need no sink
       mine.resume = resume;
       Outcome& out = outcomes[static_cast<size_t>(r)];
       try {

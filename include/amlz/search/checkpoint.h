@@ -24,8 +24,9 @@ enum class CheckpointMoment : uint8_t {
               // before the next search state
 };
 
-// Receives the states. Under several processes every process has one (or none), but only rank 0's is asked and
-// given the state; the decision is made known to all (SearchGroup::broadcast) and every process encodes its islands.
+// Receives the states. Under several processes only rank 0's is asked and given the state (the others need none);
+// its decision is made known to all (SearchGroup::broadcast, once per checkpoint point) and every process encodes
+// its islands (SearchGroup::gather).
 class CheckpointSink {
  public:
   virtual ~CheckpointSink() = default;
