@@ -134,6 +134,7 @@ void validate_islands_and_hurdles(const Config& c) {
 
 void validate_search(const Config& c) {
   check_range("max_seconds", c.max_seconds, 0, limits::kSeconds);
+  check_range("checkpoint_every", c.checkpoint_every, 0, limits::kSeconds);
   validate_algorithm(c);
   const EvolutionConfig& e = c.evolution;
   check_range("evolution.population_size", e.population_size, 1, limits::kPopulation);

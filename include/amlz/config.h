@@ -53,6 +53,9 @@ struct Config {
   // Wall-clock limit of the whole search command, select and final evaluations included (the search phase ends
   // early enough to leave them time); 0 = none.
   double max_seconds = 0;
+  // Seconds between checkpoints of the run's state in the run directory (`amlz search --resume`); 0 = only when
+  // a signal stops the run.
+  double checkpoint_every = 300;
 };
 
 // What a command needs from a config: evaluating needs memory, tasks and evaluation settings; a search needs all.

@@ -2,14 +2,21 @@
 // `amlz search`: evolve algorithms from a config, print progress as the original did (plus throughput), write a
 // run directory, and finish with the discovered algorithm. SIGINT, SIGTERM and SIGHUP stop any phase cleanly (exit
 // 128 + signal); a closed stdout ends the run the same way (exit 141); the run directory is complete either way.
+#include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <unistd.h>
 
 #include "amlz/core/algorithm_text.h"
 #include "amlz/error.h"
 #include "amlz/search/experiment.h"
+#include "cli/checkpoint_file.h"
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/config_options.h"
@@ -59,15 +66,193 @@ std::string summary_json(const RunSummary& s, const Evaluator& evaluator) {
          "\n";
 }
 
+// AMLZ_TEST_KILL_IN_EVALUATION=N (a test hook, like AMLZ_TEST_KILL_IN_CHECKPOINT): the process SIGKILLs itself
+// at the start of its N-th call to the backend, as a crash in the middle of evaluating a batch would.
+class KillingEvaluator final : public Evaluator {
+ public:
+  KillingEvaluator(std::unique_ptr<Evaluator> inner, long kill_at) : inner_(std::move(inner)), kill_at_(kill_at) {}
+  Backend backend() const override { return inner_->backend(); }
+  std::string describe() const override { return inner_->describe(); }
+  std::vector<TaskResult> evaluate(const ProgramBatch& batch, const TaskSet& tasks, const std::vector<WorkItem>& items,
+                                   const EvalRequest& request) override {
+    if (++calls_ == kill_at_) std::raise(SIGKILL);
+    return inner_->evaluate(batch, tasks, items, request);
+  }
+
+ private:
+  std::unique_ptr<Evaluator> inner_;
+  long kill_at_;
+  long calls_ = 0;
+};
+
+std::unique_ptr<Evaluator> with_test_hooks(std::unique_ptr<Evaluator> evaluator) {
+  const char* kill = std::getenv("AMLZ_TEST_KILL_IN_EVALUATION");
+  if (kill == nullptr) return evaluator;
+  return std::make_unique<KillingEvaluator>(std::move(evaluator), std::strtol(kill, nullptr, 10));
+}
+
+// After the experiments, new or resumed run alike: the algorithm found, summary.json, the plot, and a checkpoint
+// saying the run is finished unless it was stopped early.
+int report_run(const Config& config, const RunSummary& s, const Evaluator& evaluator, RunDirectory& dir,
+               SearchReporter& reporter, const StopSignals& signals, CheckpointFiles& checkpoints) {
+  if (s.experiments > 0 && s.individuals > 0) {
+    reporter.line("Algorithm found: ");
+    const std::string text = to_text(s.best);
+    print_line(text.substr(0, text.size() - 1));  // print_line adds the last newline
+    dir.write_best(s.best, "best algorithm: search fitness " + fixed6(s.best_search_fitness) + ", select fitness " +
+                               fixed6(s.best_select_fitness) + ", final fitness " +
+                               (s.final_done ? fixed6(s.final_fitness) : std::string("not evaluated")) + " (seed " +
+                               std::to_string(s.seed) + ")");
+  }
+  dir.write("summary.json", summary_json(s, evaluator));
+  dir.write_plot();  // after the summary: the plot's title shows the outcome
+  std::cerr << "run directory: " << printable(dir.path()) << " (" << s.individuals << " individuals, "
+            << format_si(static_cast<double>(s.train_steps)) << " train steps in " << fixed6(s.seconds) << " s";
+  if (config.fec.enabled) std::cerr << "; FEC " << s.fec_hits << " hits, " << s.fec_lookups - s.fec_hits << " misses";
+  std::cerr << ")\n";
+  if (s.stop == StopReason::TimeLimit && s.stopped_in != Phase::Search)
+    std::cerr << "time limit: the " << enum_name(s.stopped_in) << " evaluation was cut short\n";
+  if (signals.signal() != 0 || signals.output_failed()) {
+    std::cerr << "stopped by "
+              << (signals.output_failed() ? std::string("standard output failing")
+                                          : "signal " + std::to_string(signals.signal()))
+              << " in the " << enum_name(s.stopped_in)
+              << " phase: the run directory holds the progress, the best algorithm so far and the summary; "
+              << "`amlz search --resume " << printable(dir.path()) << "` continues it\n";
+    return signals.exit_code() != 0 ? signals.exit_code() : kExitFailure;  // run_app says what stdout did
+  }
+  checkpoints.finish();
+  return kExitOk;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot read '" + printable(path) + "'");
+  std::ostringstream os;
+  os << in.rdbuf();
+  return os.str();
+}
+
+// The flags --resume goes with; every other one would change the run it continues.
+bool allowed_with_resume(const std::string& arg) {
+  if (arg.rfind("--", 0) != 0) return true;  // a value
+  std::string key = arg.substr(2, arg.find('=') == std::string::npos ? std::string::npos : arg.find('=') - 2);
+  std::replace(key.begin(), key.end(), '-', '_');
+  return key == "resume" || key == "threads" || key == "checkpoint_every" || key == "quiet" || key == "help";
+}
+
+bool wants_resume(int argc, const char* const* argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--resume" || a.rfind("--resume=", 0) == 0) return true;
+  }
+  return false;
+}
+
+// `amlz search --resume DIR [--threads N] [--checkpoint-every S]`.
+int cmd_resume(int argc, const char* const* argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a != "-h" && a != "-q" && !allowed_with_resume(a)) {
+      std::cerr << "amlz search: error: " << printable(a.substr(0, a.find('=')))
+                << " cannot be combined with --resume: a resumed run keeps the config it started with (its run "
+                << "directory's config.toml); only --threads, --checkpoint-every and --quiet may be given\n";
+      return kExitBadInput;
+    }
+  }
+  CLI::App app{"Continue a search that was stopped or killed, from the checkpoint in its run directory.",
+               "amlz search"};
+  std::string dir, threads, every;
+  bool quiet = false;
+  app.add_flag("--quiet,-q", quiet, "No live status line on stderr");
+  app.add_option("--resume", dir, "the run directory of the search to continue")->required()->type_name("DIR");
+  app.add_option("--threads", threads, "CPU evaluator threads (0: all cores)")->type_name("INT");
+  app.add_option("--checkpoint-every,--checkpoint_every", every,
+                 "seconds between checkpoints (0: only when a signal stops the run)")
+      ->type_name("REAL");
+  return run_app(app, argc, argv, [&] {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    if (!fs::is_directory(dir, ec)) throw Error("--resume: '" + printable(dir) + "' is not a directory");
+    const std::string config_path = dir + "/config.toml";
+    if (!fs::exists(config_path, ec))
+      throw Error("--resume: '" + printable(dir) + "' is not an amlz run directory (it has no config.toml)");
+    const std::string config_text = read_text(config_path);
+    std::vector<std::string> args = {"--config", config_path};
+    if (!threads.empty()) args.insert(args.end(), {"--threads", threads});
+    if (!every.empty()) args.insert(args.end(), {"--checkpoint-every", every});
+    Config config = load_config(args, ConfigUse::Search);
+    config.out = dir;
+
+    // The newest good checkpoint: DIR/checkpoint, or DIR/checkpoint.prev when a crash or damage took the newest.
+    const std::string main_path = dir + "/checkpoint", prev_path = dir + "/checkpoint.prev";
+    CheckpointRead read = read_checkpoint_file(main_path);
+    bool main_good = read.problem == CheckpointProblem::None;
+    if (read.problem == CheckpointProblem::Missing || read.problem == CheckpointProblem::Truncated ||
+        read.problem == CheckpointProblem::Damaged) {
+      CheckpointRead prev = read_checkpoint_file(prev_path);
+      if (prev.problem == CheckpointProblem::None) {
+        std::cerr << "amlz search: " << read.message << "; resuming from the previous checkpoint, '"
+                  << printable(prev_path) << "'\n";
+        read = std::move(prev);
+      } else if (read.problem == CheckpointProblem::Missing && prev.problem == CheckpointProblem::Missing) {
+        throw Error("--resume: no checkpoint in '" + printable(dir) +
+                    "' (a run writes one every checkpoint_every seconds and when it is stopped early)");
+      } else {
+        throw Error("--resume: " + read.message +
+                    (prev.problem == CheckpointProblem::Missing ? "" : "; the previous one too: " + prev.message));
+      }
+    } else if (read.problem != CheckpointProblem::None) {
+      throw Error("--resume: " + read.message);
+    }
+    const CheckpointHeader expected = checkpoint_header_for(config.seed, config_text);
+    const CheckpointHeader& got = read.contents.header;
+    if (got.seed != expected.seed || got.config_crc != expected.config_crc || got.config_size != expected.config_size)
+      throw Error("--resume: the checkpoint in '" + printable(dir) + "' belongs to another run (seed " +
+                  std::to_string(got.seed) + " and a config of " + std::to_string(got.config_size) +
+                  " bytes; this directory's config.toml has seed " + std::to_string(config.seed) + " and " +
+                  std::to_string(expected.config_size) + " bytes" +
+                  (got.config_size == expected.config_size ? ", other contents" : "") + ")");
+    if (got.finished) {
+      std::cerr << "amlz search: the run in '" << printable(dir)
+                << "' has already finished (its results are in summary.json); nothing to resume\n";
+      return kExitOk;
+    }
+    RunDirectory::State dir_state;
+    std::string run_bytes;
+    decode_checkpoint_payload(read.contents.payload, dir_state, run_bytes);
+    const RunCheckpoint resume = decode_run_checkpoint(run_bytes);
+    fs::remove(dir + "/.checkpoint.tmp", ec);  // a write a crash cut short
+
+    const StopSignals signals;
+    auto evaluator = with_test_hooks(make_configured_evaluator(config));
+    RunDirectory rd(dir, dir_state);
+    CheckpointFiles checkpoints(rd, expected, config.checkpoint_every, main_good);
+    SearchReporter reporter(rd, config, {quiet, isatty(STDERR_FILENO) == 1});
+    std::cerr << "resuming run directory: " << printable(rd.path()) << " (experiment " << resume.experiment << ", "
+              << fixed6(resume.seconds) << " s run so far)\n";
+    const RunSummary s =
+        run_experiments(config, *evaluator, reporter, RunLimits{&signals.flag()}, {&checkpoints, &resume});
+    return report_run(config, s, *evaluator, rd, reporter, signals, checkpoints);
+  });
+}
+
 }  // namespace
 
 int cmd_search(int argc, const char* const* argv) {
+  if (wants_resume(argc, argv)) return cmd_resume(argc, argv);
   CLI::App app{"Evolve machine-learning algorithms (regularized evolution or random search) on a config's tasks.",
                "amlz search"};
   Config config;
   ConfigOptions options(app, config, ConfigUse::Search, argc, argv);
   bool quiet = false;
   app.add_flag("--quiet,-q", quiet, "No live status line on stderr (stdout and the run directory are unchanged)");
+  std::string resume_help;
+  app.add_option("--resume", resume_help,
+                 "continue the stopped or killed run in DIR from its checkpoint (alone, or with --threads, "
+                 "--checkpoint-every)")
+      ->type_name("DIR");
   return run_app(app, argc, argv, [&] {
     if (app.get_config_ptr()->count() == 0)
       throw ConfigError("--config is required (e.g. configs/linear_regression.toml)");
@@ -75,48 +260,24 @@ int cmd_search(int argc, const char* const* argv) {
     if (config.seed == 0) config.seed = seed_from_clock();
     if (config.out.empty()) config.out = default_run_directory(config.seed);
     const StopSignals signals;
-    auto evaluator = make_configured_evaluator(config);
+    auto evaluator = with_test_hooks(make_configured_evaluator(config));
     RunDirectory dir(config.out);
+    const std::string config_text = to_toml(config);
+    CheckpointFiles checkpoints(dir, checkpoint_header_for(config.seed, config_text), config.checkpoint_every, false);
     SearchReporter reporter(dir, config, {quiet, isatty(STDERR_FILENO) == 1});
     RunSummary s;
     try {
-      dir.write("config.toml", to_toml(config));
+      dir.write("config.toml", config_text);
       dir.write("seed.txt", std::to_string(config.seed) + "\n");
       dir.describe_run(app.get_config_ptr()->as<std::string>(), evaluator->describe());
       std::cerr << "run directory: " << printable(dir.path()) << "\n";
-      s = run_experiments(config, *evaluator, reporter, RunLimits{&signals.flag()});
+      s = run_experiments(config, *evaluator, reporter, RunLimits{&signals.flag()}, {&checkpoints, nullptr});
     } catch (...) {
       // A run that failed before anything was evaluated leaves nothing behind; one that ran keeps its files.
       if (s.individuals == 0 && !dir.has_progress()) dir.discard();
       throw;
     }
-
-    if (s.experiments > 0 && s.individuals > 0) {
-      reporter.line("Algorithm found: ");
-      const std::string text = to_text(s.best);
-      print_line(text.substr(0, text.size() - 1));  // print_line adds the last newline
-      dir.write_best(s.best, "best algorithm: search fitness " + fixed6(s.best_search_fitness) + ", select fitness " +
-                                 fixed6(s.best_select_fitness) + ", final fitness " +
-                                 (s.final_done ? fixed6(s.final_fitness) : std::string("not evaluated")) + " (seed " +
-                                 std::to_string(s.seed) + ")");
-    }
-    dir.write("summary.json", summary_json(s, *evaluator));
-    dir.write_plot();  // after the summary: the plot's title shows the outcome
-    std::cerr << "run directory: " << printable(dir.path()) << " (" << s.individuals << " individuals, "
-              << format_si(static_cast<double>(s.train_steps)) << " train steps in " << fixed6(s.seconds) << " s";
-    if (config.fec.enabled) std::cerr << "; FEC " << s.fec_hits << " hits, " << s.fec_lookups - s.fec_hits << " misses";
-    std::cerr << ")\n";
-    if (s.stop == StopReason::TimeLimit && s.stopped_in != Phase::Search)
-      std::cerr << "time limit: the " << enum_name(s.stopped_in) << " evaluation was cut short\n";
-    if (signals.signal() != 0 || signals.output_failed()) {
-      std::cerr << "stopped by "
-                << (signals.output_failed() ? std::string("standard output failing")
-                                            : "signal " + std::to_string(signals.signal()))
-                << " in the " << enum_name(s.stopped_in)
-                << " phase: the run directory holds the progress, the best algorithm so far and the summary\n";
-      return signals.exit_code() != 0 ? signals.exit_code() : kExitFailure;  // run_app says what stdout did
-    }
-    return kExitOk;
+    return report_run(config, s, *evaluator, dir, reporter, signals, checkpoints);
   });
 }
 

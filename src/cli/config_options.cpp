@@ -82,6 +82,8 @@ void visit_config(V& v) {
   AMLZ_KEY(value, "", "threads", "CPU evaluator threads (0: all cores)", threads);
   AMLZ_KEY(value, "", "out", "run directory (default runs/<time>-<seed>)", out);
   AMLZ_KEY(value, "", "max_seconds", "stop searching after this many seconds (0: no limit)", max_seconds);
+  AMLZ_KEY(value, "", "checkpoint_every", "seconds between checkpoints (0: only when a signal stops the run)",
+           checkpoint_every);
 
   AMLZ_KEY(value, "memory", "scalars", "scalar addresses (s0 = label, s1 = prediction)", memory.scalars);
   AMLZ_KEY(value, "memory", "vectors", "vector addresses (v0 = features)", memory.vectors);
@@ -323,7 +325,7 @@ namespace {
 bool search_only(const std::string& key) {
   for (const char* section : {"algorithm.", "evolution.", "fec.", "train_budget.", "experiment."})
     if (key.rfind(section, 0) == 0) return true;
-  return key == "out" || key == "max_seconds";
+  return key == "out" || key == "max_seconds" || key == "checkpoint_every";
 }
 
 // The option name a command-line argument gives ("--evolution.population_size=5" -> "evolution.population_size";

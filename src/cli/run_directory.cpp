@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <sstream>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -55,11 +56,80 @@ RunDirectory::RunDirectory(std::string path) : path_(std::move(path)) {
                                 : "cannot write '" + printable(file("progress.csv")) + "': " + std::strerror(errno));
   ::close(fd);
   written_.push_back("progress.csv");
+  lock();
   progress_.open(file("progress.csv"), std::ios::app);
   if (!progress_) throw Error("cannot write '" + printable(file("progress.csv")) + "': " + std::strerror(errno));
   progress_ << "experiment,individuals,elapsed_s,train_steps,best_fitness,mean_fitness,stdev_fitness,"
                "individuals_per_s,train_steps_per_s,fec_hit_rate,run_individuals,run_elapsed_s\n"
             << std::flush;
+}
+
+namespace {
+
+// Cuts `path` back to its header line and `rows` more complete lines (fewer if it has fewer); returns the rows kept.
+uint64_t keep_rows(const std::string& path, uint64_t rows) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot read '" + printable(path) + "': " + std::strerror(errno));
+  std::ostringstream os;
+  os << in.rdbuf();
+  const std::string text = os.str();
+  size_t end = 0;
+  uint64_t lines = 0;
+  for (size_t nl; lines < rows + 1 && (nl = text.find('\n', end)) != std::string::npos; ++lines) end = nl + 1;
+  if (::truncate(path.c_str(), static_cast<off_t>(end)) != 0)
+    throw Error("cannot truncate '" + printable(path) + "': " + std::strerror(errno));
+  return lines == 0 ? 0 : lines - 1;
+}
+
+}  // namespace
+
+RunDirectory::RunDirectory(std::string path, const State& state) : path_(std::move(path)), resumed_(true) {
+  std::error_code ec;
+  if (!fs::is_directory(path_, ec)) throw Error("run directory '" + printable(path_) + "' does not exist");
+  lock();
+  progress_rows_ = keep_rows(file("progress.csv"), state.progress_rows);
+  progress_.open(file("progress.csv"), std::ios::app);
+  if (!progress_) throw Error("cannot write '" + printable(file("progress.csv")) + "': " + std::strerror(errno));
+  if (state.best_rows > 0 && fs::exists(file("best_history.csv"), ec)) {
+    best_rows_ = keep_rows(file("best_history.csv"), state.best_rows);
+    best_history_.open(file("best_history.csv"), std::ios::app);
+    if (!best_history_)
+      throw Error("cannot write '" + printable(file("best_history.csv")) + "': " + std::strerror(errno));
+  } else {
+    fs::remove(file("best_history.csv"), ec);  // opened afresh at the first record
+  }
+  experiment_ = state.experiment;
+  experiment_base_ = state.experiment_base;
+  experiment_individuals_ = state.experiment_individuals;
+  record_ = state.record;
+  has_record_ = state.has_record;
+  started_ = std::chrono::steady_clock::now() - std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                    std::chrono::duration<double>(state.seconds));
+}
+
+RunDirectory::~RunDirectory() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+void RunDirectory::lock() {
+  lock_fd_ = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (lock_fd_ < 0) throw Error("cannot open run directory '" + printable(path_) + "': " + std::strerror(errno));
+  // A file system without locks (some network ones) is not an error: the lock only guards against mistakes.
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
+    throw Error("run directory '" + printable(path_) + "' is being used by another run");
+}
+
+RunDirectory::State RunDirectory::state() const {
+  State s;
+  s.progress_rows = progress_rows_;
+  s.best_rows = best_rows_;
+  s.experiment = experiment_;
+  s.experiment_base = experiment_base_;
+  s.experiment_individuals = experiment_individuals_;
+  s.record = record_;
+  s.has_record = has_record_;
+  s.seconds = run_seconds();
+  return s;
 }
 
 void RunDirectory::write(const std::string& name, const std::string& content) {
@@ -77,6 +147,7 @@ void RunDirectory::write(const std::string& name, const std::string& content) {
 }
 
 void RunDirectory::discard() {
+  if (resumed_) return;  // an earlier session's files are the run's
   progress_.close();
   best_history_.close();
   std::error_code ec;
@@ -143,6 +214,7 @@ void RunDirectory::track_best(int experiment, const SearchProgress& p, const Ind
                 static_cast<long long>(p.individuals), p.elapsed_seconds, individuals, run_seconds(), best.fitness,
                 best.algorithm.size(), compile(best.algorithm).code.size());
   best_history_ << line << std::flush;
+  ++best_rows_;
   if (!best_history_)
     throw Error("cannot write '" + printable(file("best_history.csv")) + "': " + std::strerror(errno));
 }

@@ -19,6 +19,26 @@ class RunDirectory {
   // Creates the directory (and its parents), or takes an existing EMPTY one; a file, a non-empty directory or one
   // another run has just claimed is an amlz::Error, so nothing of the user's is ever overwritten.
   explicit RunDirectory(std::string path);
+  ~RunDirectory();
+  RunDirectory(const RunDirectory&) = delete;
+  RunDirectory& operator=(const RunDirectory&) = delete;
+
+  // What a checkpoint records of the directory: the rows written so far and what places a row in the whole run.
+  struct State {
+    uint64_t progress_rows = 0;  // data rows of progress.csv
+    uint64_t best_rows = 0;      // data rows of best_history.csv
+    int experiment = -1;
+    double experiment_base = 0;
+    int64_t experiment_individuals = 0;
+    double record = 0;
+    bool has_record = false;
+    double seconds = 0;  // run time so far
+  };
+  State state() const;
+  // Takes the existing directory of a run being resumed: progress.csv and best_history.csv are cut back to the rows
+  // `state` counts (rows written after that checkpoint are written again by the resumed run), and continue from
+  // there. Refused while another process uses the directory.
+  RunDirectory(std::string path, const State& state);
 
   const std::string& path() const { return path_; }
   std::string file(const std::string& name) const { return path_ + "/" + name; }
@@ -46,12 +66,16 @@ class RunDirectory {
   double run_individuals(int experiment, int64_t individuals);
   double run_seconds() const;
 
+  void lock();  // an exclusive lock on the directory, held while this object lives
   std::string path_;
+  int lock_fd_ = -1;
+  bool resumed_ = false;              // an earlier session's directory: discard() leaves it alone
   bool created_ = false;              // the directory did not exist before
   std::vector<std::string> written_;  // files this object wrote
   std::ofstream progress_;
   std::ofstream best_history_;  // opened at the first row
   size_t progress_rows_ = 0;
+  size_t best_rows_ = 0;
   int experiment_ = -1;                 // the experiment of the latest progress or batch
   double experiment_base_ = 0;          // individuals of the experiments before it
   int64_t experiment_individuals_ = 0;  // its individuals so far

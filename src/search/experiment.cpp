@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
+#include <optional>
 
 #include "amlz/core/compile.h"
 #include "amlz/error.h"
@@ -27,6 +29,36 @@ double evaluation_steps(const TaskSpec& spec) {
       spec.type == TaskType::UnitFixed ? static_cast<double>(spec.valid_labels.size()) : spec.num_valid;
   return static_cast<double>(spec.num_tasks) * (train * spec.num_epochs + valid * spec.num_epochs);
 }
+
+// Wraps each search state in the run's state. The state at the end of a search is kept, not written: it is the
+// resume point should the run be stopped in that experiment's select or final evaluation.
+class RunStateSink final : public CheckpointSink {
+ public:
+  RunStateSink(CheckpointSink& outer, std::function<RunCheckpoint()> state) : outer_(outer), state_(std::move(state)) {}
+  bool due(CheckpointMoment moment) override { return moment == CheckpointMoment::SearchEnd || outer_.due(moment); }
+  void save(std::string search, CheckpointMoment moment) override {
+    RunCheckpoint c = state_();
+    c.search = std::move(search);
+    std::string bytes = encode_run_checkpoint(c);
+    if (moment == CheckpointMoment::SearchEnd) {
+      kept_ = std::move(bytes);
+      return;
+    }
+    stop_saved_ = stop_saved_ || moment == CheckpointMoment::Stop;
+    outer_.save(std::move(bytes), moment);
+  }
+  // A stop request outside a search: the last search's end is where a resumed run picks up.
+  void save_stop() {
+    if (!stop_saved_ && !kept_.empty()) outer_.save(std::move(kept_), CheckpointMoment::Stop);
+    stop_saved_ = true;
+  }
+
+ private:
+  CheckpointSink& outer_;
+  std::function<RunCheckpoint()> state_;
+  std::string kept_;
+  bool stop_saved_ = false;
+};
 
 }  // namespace
 
@@ -70,14 +102,17 @@ std::optional<double> evaluate_algorithm(Evaluator& evaluator, const TaskSet& ta
   return combine_fitness(std::move(fitness), Combination::Mean);
 }
 
-RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReporter& reporter, RunLimits limits) {
+RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReporter& reporter, RunLimits limits,
+                           RunCheckpoints checkpoints) {
   AMLZ_CHECK(config.seed != 0, "the run seed must be fixed before running");
   using Clock = std::chrono::steady_clock;
-  const auto start = Clock::now();
+  const RunCheckpoint* resume = checkpoints.resume;
+  const auto start = Clock::now() - std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(resume ? resume->seconds : 0.0));
   if (config.max_seconds > 0)
     limits.deadline = std::min(limits.deadline, start + std::chrono::duration_cast<Clock::duration>(
                                                             std::chrono::duration<double>(config.max_seconds)));
-  SearchRng rng(config.seed);
+  SearchRng rng = resume ? SearchRng::from_state(resume->rng_state, resume->rng_stream) : SearchRng(config.seed);
   RunSummary summary;
   summary.seed = config.seed;
   summary.batch_size =
@@ -125,7 +160,44 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
 
   uint64_t fec_hits = 0, fec_lookups = 0;
   bool have_best = false;
-  for (int64_t experiment = 1;; ++experiment) {
+  if (resume) {
+    summary.experiments = static_cast<int>(resume->experiment - 1);
+    summary.individuals = resume->individuals;
+    summary.train_steps = resume->train_steps;
+    summary.steps_avoided = resume->steps_avoided;
+    fec_hits = resume->fec_hits;
+    fec_lookups = resume->fec_lookups;
+    have_best = resume->have_best;
+    summary.best = resume->best;
+    summary.best_search_fitness = resume->best_search_fitness;
+    summary.best_select_fitness = resume->best_select_fitness;
+  }
+  // What a checkpoint taken in the experiment in progress records besides the search's state.
+  int64_t experiment = resume ? resume->experiment : 1;
+  SearchRng rng_at_start = rng;
+  std::optional<RunStateSink> sink;
+  if (checkpoints.sink)
+    sink.emplace(*checkpoints.sink, [&] {
+      RunCheckpoint c;
+      c.experiment = experiment;
+      c.rng_state = rng_at_start.state();
+      c.rng_stream = rng_at_start.stream();
+      c.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      c.individuals = summary.individuals;
+      c.train_steps = summary.train_steps;
+      c.steps_avoided = summary.steps_avoided;
+      c.fec_hits = fec_hits;
+      c.fec_lookups = fec_lookups;
+      c.have_best = have_best;
+      c.best = summary.best;
+      c.best_search_fitness = summary.best_search_fitness;
+      c.best_select_fitness = summary.best_select_fitness;
+      return c;
+    });
+  so.checkpoints = sink ? &*sink : nullptr;
+  so.resume = resume ? &resume->search : nullptr;
+  for (;; ++experiment) {
+    rng_at_start = rng;
     TaskSpec search_spec = config.search_tasks;
     if (config.experiment.randomize_task_seeds) randomize_task_seeds(search_spec, draw_random_seed(rng));
     const std::optional<TaskSet> built = build_tasks(Phase::Search, search_spec);
@@ -145,6 +217,7 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
     reporter.experiment_started(static_cast<int>(experiment));
     reporter.line("Running evolution experiment (on the T_search tasks)...");
     const SearchResult result = run_search(so, candidates, rng, &reporter);
+    so.resume = nullptr;
     summary.experiments = static_cast<int>(experiment);
     summary.individuals += result.individuals;
     summary.train_steps += result.train_steps;
@@ -233,6 +306,7 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
       reporter.line("Final evaluation fitness (on unseen data) = " + fixed6(summary.final_fitness));
     }
   }
+  if (sink && summary.stop == StopReason::Interrupted) sink->save_stop();
   summary.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return summary;
 }

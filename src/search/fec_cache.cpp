@@ -120,6 +120,27 @@ void FecCache::insert(uint64_t key, double fitness) {
   while (size_ > capacity_) remove(find_slot(entries_[tail_].key));
 }
 
+std::vector<FecCache::SavedEntry> FecCache::saved_entries() const {
+  std::vector<SavedEntry> out;
+  out.reserve(size_);
+  for (uint32_t e = tail_; e != kNone; e = entries_[e].prev)
+    out.push_back({entries_[e].key, entries_[e].fitness, entries_[e].hits});
+  return out;
+}
+
+void FecCache::restore(const std::vector<SavedEntry>& entries, uint64_t hits, uint64_t misses) {
+  AMLZ_CHECK(size_ == 0 && hits_ == 0 && misses_ == 0, "FEC cache restored into a used cache");
+  AMLZ_CHECK(entries.size() <= capacity_, "FEC cache checkpoint holds more entries than the cache's capacity");
+  // Inserted oldest first, each goes to the front: the recency order comes back as it was.
+  for (const SavedEntry& s : entries) {
+    AMLZ_CHECK(!contains(s.key), "FEC cache checkpoint repeats a key");
+    insert(s.key, s.fitness);
+    entries_[head_].hits = s.hits;
+  }
+  hits_ = hits;
+  misses_ = misses;
+}
+
 uint64_t fec_key(uint64_t fingerprint, uint32_t task_index, uint32_t full_train_steps) {
   return hash_combine(hash_combine(fingerprint, task_index), full_train_steps);
 }

@@ -12,6 +12,15 @@ Population::Population(int capacity) : capacity_(capacity) {
   slots_.reserve(static_cast<size_t>(capacity));
 }
 
+Population::Population(int capacity, std::vector<Individual> slots, size_t next_slot) : Population(capacity) {
+  AMLZ_CHECK(slots.size() <= static_cast<size_t>(capacity), "a saved population larger than its capacity");
+  const bool full = slots.size() == static_cast<size_t>(capacity);
+  AMLZ_CHECK(full ? next_slot < slots.size() : next_slot == slots.size() % static_cast<size_t>(capacity),
+             "a saved population's next slot is out of place");
+  slots_ = std::move(slots);
+  next_ = next_slot;
+}
+
 void Population::add(Individual ind) {
   if (!full()) {
     slots_.push_back(std::move(ind));

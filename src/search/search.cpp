@@ -64,17 +64,31 @@ class Loop {
     }
     for (uint32_t l = 0; l < islands_.size(); ++l) ids_.push_back(islands_[l].id);
     if (o.hurdles.enabled) stage_ends_ = hurdle_stage_ends(o.hurdles, ev.tasks().size());
+    if (o.resume) restore(*o.resume);
   }
 
   SearchResult run() {
-    // Initial populations: P copies of the initial algorithm per island (each drawn afresh for "random").
-    produce(o_.evolution.population_size, [this](Island& is) { return initial_algorithm(is); });
-    report_progress();
+    // Initial populations: P copies of the initial algorithm per island (each drawn afresh for "random"). A resumed
+    // search first finishes the initial population or the generation it was saved in.
+    const int p = o_.evolution.population_size;
+    // Children per island made so far; a batch saved evaluated but not placed (overlap) counts as made.
+    const int64_t made = islands_.front().individuals + (pending_ ? static_cast<int64_t>(pending_->per_island) : 0);
+    if (made < p || (pending_ && made == p)) {
+      produce(
+          p, [this](Island& is) { return initial_algorithm(is); }, static_cast<int>(made));
+      after_produce();
+    } else if ((made - p) % p != 0 || pending_) {
+      const int64_t in_generation = (made - p) % p == 0 ? p : (made - p) % p;
+      produce(
+          p, [this](Island& is) { return make_child(is); }, static_cast<int>(in_generation));
+      after_produce();
+    }
     while (!stopped_ && agree_steps() < static_cast<uint64_t>(o_.evolution.max_train_steps) && !stopped_) {
       // One generation: P children per island. The budget is checked between generations, as the original.
-      produce(o_.evolution.population_size, [this](Island& is) { return make_child(is); });
-      report_progress();
+      produce(p, [this](Island& is) { return make_child(is); });
+      after_produce();
     }
+    checkpoint(stopped_ ? stop_moment() : CheckpointMoment::SearchEnd);
     SearchResult r;
     gather_bests(r);
     r.individuals = individuals();
@@ -98,9 +112,9 @@ class Loop {
   // batch is made and compiled while the previous one is evaluated on another thread; the in-flight batch is always
   // placed before returning, so generations never overlap.
   template <class Make>
-  void produce(int count, Make make) {
-    std::unique_ptr<Batch> in_flight;
-    for (int made = 0; made < count && !agree_stop();) {
+  void produce(int count, Make make, int made = 0) {
+    std::unique_ptr<Batch> in_flight = std::move(pending_);  // a resumed overlapped search's, evaluated already
+    while (made < count && !agree_stop()) {
       const int n = std::min(o_.evolution.batch_size, count - made);
       auto batch = make_batch(static_cast<size_t>(n), make);
       if (!batch) break;  // a stop request while it was made: dropped, generators as before it
@@ -114,9 +128,163 @@ class Loop {
         batch->results = make_ready(evaluate(*batch));
         place(*batch);
         in_flight.reset();
+        if (made < count) checkpoint(CheckpointMoment::Periodic);  // the generation's end has its own, after the report
       }
     }
+    // Stopped with a batch in flight: its successor was to be made from the population before it is placed, so the
+    // state is saved with the batch evaluated but not placed.
+    if (in_flight && stopped_) checkpoint(stop_moment(), in_flight.get());
     if (in_flight) place(*in_flight);
+  }
+
+  // A stop mid-generation is saved before the progress report (a resumed run reports at the generation's end, as
+  // the uninterrupted one); the generation's end after it, where the next generation starts from.
+  void after_produce() {
+    if (stopped_) checkpoint(stop_moment());
+    report_progress();
+    if (!stopped_) checkpoint(CheckpointMoment::Periodic);
+  }
+
+  // A stop request's state is written at once; a time limit's is kept as the search's end is (the run goes on to
+  // its select and final evaluations, and a write would take time the limit left them).
+  CheckpointMoment stop_moment() const {
+    return stop_reason_ == StopReason::Interrupted ? CheckpointMoment::Stop : CheckpointMoment::SearchEnd;
+  }
+
+  // Rank 0's sink decides; the other processes take part whether they have one or not.
+  void checkpoint(CheckpointMoment moment, Batch* pending = nullptr) {
+    if (!o_.checkpoints && group_->ranks() == 1) return;
+    if (moment != CheckpointMoment::Periodic) {  // the search's last state: offered once
+      if (end_saved_) return;
+      end_saved_ = true;
+    }
+    if (!group_->broadcast(group_->rank() == 0 && o_.checkpoints && o_.checkpoints->due(moment))) return;
+    std::string state = encode_state(pending);  // a collective: every process encodes its islands
+    if (group_->rank() == 0) o_.checkpoints->save(std::move(state), moment);
+  }
+
+  // Each island: population, generator, individuals made, FEC cache, its children of an evaluated batch not yet
+  // placed (overlap); the first island of each process also carries the process's counters. Rank 0 adds what all
+  // processes share.
+  std::string encode_state(Batch* pending) {
+    std::vector<CandidateResult> pending_results;
+    if (pending) pending_results = pending->results.get();
+    std::vector<std::pair<uint32_t, std::string>> local;
+    for (size_t l = 0; l < islands_.size(); ++l) {
+      const Island& is = islands_[l];
+      WireWriter w;
+      write_population(w, is.population);
+      write_rng(w, *is.rng);
+      w.u64(static_cast<uint64_t>(is.individuals));
+      write_fec_cache(w, ev_.cache(l));
+      w.u64(pending ? pending->per_island : 0);
+      for (size_t i = 0; pending && i < pending->per_island; ++i) {
+        const size_t c = l * pending->per_island + i;
+        w.algorithm(pending->children[c]);
+        const CandidateResult& r = pending_results[c];
+        w.f64(r.fitness);
+        w.u32(static_cast<uint32_t>(r.stage_fitness.size()));
+        for (double f : r.stage_fitness) w.f64(f);
+        w.u8(r.stopped_by_hurdle ? 1 : 0);
+      }
+      w.u8(l == 0 ? 1 : 0);
+      if (l == 0) {
+        for (uint64_t v : {ev_.train_steps(), ev_.steps_avoided(), steps_at_start_, children_, passed_}) w.u64(v);
+      }
+      local.emplace_back(is.id, w.take());
+    }
+    if (pending) pending->results = make_ready(std::move(pending_results));  // placed after
+    std::vector<std::pair<uint32_t, std::string>> all = group_->gather(std::move(local));
+    if (group_->rank() != 0) return {};
+    WireWriter w;
+    w.u32(islands_count());
+    w.u32(static_cast<uint32_t>(group_->ranks()));
+    w.u64(static_cast<uint64_t>(o_.evolution.population_size));
+    w.u8(migration_rng_ ? 1 : 0);
+    if (migration_rng_) write_rng(w, *migration_rng_);
+    w.u64(static_cast<uint64_t>(migrations_));
+    w.u64(agreed_steps_);
+    w.u64(static_cast<uint64_t>(last_report_));
+    w.u8(reported_ ? 1 : 0);
+    w.f64(elapsed());
+    w.u32(static_cast<uint32_t>(all.size()));
+    for (const auto& [id, payload] : all) {
+      w.u32(id);
+      w.str(payload);
+    }
+    return w.take();
+  }
+
+  void restore(const std::string& state) {
+    WireReader r(state, "checkpoint (search state)");
+    const uint32_t k = r.u32(), ranks = r.u32();
+    const uint64_t p = r.u64();
+    if (k != islands_count() || p != static_cast<uint64_t>(o_.evolution.population_size))
+      throw Error("checkpoint: saved with " + std::to_string(k) + " islands of " + std::to_string(p) +
+                  " individuals, this run has " + std::to_string(islands_count()) + " of " +
+                  std::to_string(o_.evolution.population_size));
+    if (ranks != static_cast<uint32_t>(group_->ranks()))
+      throw Error("checkpoint: saved by " + std::to_string(ranks) + " processes; resume it with as many (now " +
+                  std::to_string(group_->ranks()) + ")");
+    if ((r.u8() != 0) != migration_rng_.has_value()) throw Error("checkpoint: migration stream mismatch");
+    if (migration_rng_) migration_rng_ = read_rng(r);
+    migrations_ = static_cast<int64_t>(r.u64());
+    agreed_steps_ = r.u64();
+    last_report_ = static_cast<int64_t>(r.u64());
+    reported_ = r.u8() != 0;
+    const double elapsed_s = r.f64();
+    start_ = std::chrono::steady_clock::now() -
+             std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(elapsed_s));
+    std::vector<std::pair<uint32_t, std::string>> payloads(r.u32());
+    if (payloads.size() != k) throw Error("checkpoint: " + std::to_string(payloads.size()) + " islands saved");
+    for (auto& [id, payload] : payloads) {
+      id = r.u32();
+      payload = r.str();
+    }
+    if (!r.done()) throw Error("checkpoint (search state): trailing bytes");
+    std::vector<CandidateResult> pending_results;
+    for (size_t l = 0; l < islands_.size(); ++l) {
+      Island& is = islands_[l];
+      auto it = std::find_if(payloads.begin(), payloads.end(), [&](const auto& x) { return x.first == is.id; });
+      if (it == payloads.end()) throw Error("checkpoint: island " + std::to_string(is.id) + " is missing");
+      WireReader ir(it->second, "checkpoint (island " + std::to_string(is.id) + ")");
+      is.population = read_population(ir, o_.evolution.population_size);
+      *is.rng = read_rng(ir);
+      is.individuals = static_cast<int64_t>(ir.u64());
+      read_fec_cache(ir, ev_.cache(l));
+      const uint64_t waiting = ir.u64();
+      if (waiting > 0) {
+        if (!pending_) {
+          pending_ = std::make_unique<Batch>();
+          pending_->per_island = waiting;
+          pending_->children.resize(waiting * islands_.size());
+          pending_results.resize(waiting * islands_.size());
+        }
+        if (waiting != pending_->per_island) throw Error("checkpoint: islands saved with different batches pending");
+        for (size_t i = 0; i < waiting; ++i) {
+          const size_t c = l * waiting + i;
+          pending_->children[c] = ir.algorithm();
+          CandidateResult& cr = pending_results[c];
+          cr.fitness = ir.f64();
+          const uint32_t stages = ir.u32();
+          if (stages > 1024) throw Error("checkpoint: " + std::to_string(stages) + " stage fitnesses");
+          for (uint32_t st = 0; st < stages; ++st) cr.stage_fitness.push_back(ir.f64());
+          cr.stopped_by_hurdle = ir.u8() != 0;
+        }
+      } else if (pending_) {
+        throw Error("checkpoint: islands saved with different batches pending");
+      }
+      if (ir.u8() != 0) {
+        const uint64_t train_steps = ir.u64(), avoided = ir.u64();
+        ev_.restore_counters(train_steps, avoided);
+        steps_at_start_ = ir.u64();
+        children_ = ir.u64();
+        passed_ = ir.u64();
+      }
+      if (!ir.done()) throw Error("checkpoint (island " + std::to_string(is.id) + "): trailing bytes");
+      if (is.individuals != islands_.front().individuals) throw Error("checkpoint: islands saved at different points");
+    }
+    if (pending_) pending_->results = make_ready(std::move(pending_results));
   }
 
   template <class Make>
@@ -351,6 +519,7 @@ class Loop {
   std::vector<Island> islands_;
   std::vector<uint32_t> ids_;
   std::optional<SearchRng> migration_rng_;
+  std::unique_ptr<Batch> pending_;  // resumed: a batch evaluated before the stop, to be placed first
   std::vector<size_t> stage_ends_;  // empty: no hurdles
   std::chrono::steady_clock::time_point start_;
   uint64_t steps_at_start_;
@@ -360,6 +529,7 @@ class Loop {
   int64_t last_report_ = 0;
   bool reported_ = false;
   bool stopped_ = false;
+  bool end_saved_ = false;
   StopReason stop_reason_ = StopReason::Budget;
 };
 

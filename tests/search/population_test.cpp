@@ -16,7 +16,7 @@ namespace {
 // A population whose slot i holds an individual with id i and fitness[i].
 Population controlled(const std::vector<double>& fitness) {
   Population p(static_cast<int>(fitness.size()));
-  for (size_t i = 0; i < fitness.size(); ++i) p.add(Individual{Algorithm{}, fitness[i], i});
+  for (size_t i = 0; i < fitness.size(); ++i) p.add(Individual{Algorithm{}, fitness[i], i, {}});
   return p;
 }
 
@@ -71,7 +71,7 @@ TEST(PopulationAging, AfterPPlusKInsertionsTheFirstKAreGoneAndSlotsAreWrittenCyc
   for (uint64_t id = 0; id < 17; ++id) {
     std::set<uint64_t> before;
     for (const Individual& ind : pop.slots()) before.insert(ind.id);
-    pop.add(Individual{Algorithm{}, 0.5, id});
+    pop.add(Individual{Algorithm{}, 0.5, id, {}});
     const uint64_t n = id + 1;  // insertions so far
     ASSERT_EQ(pop.size(), std::min<size_t>(n, p));
     // The survivors are the p youngest: ids n-p .. n-1 (or all of them before the population is full).
@@ -89,7 +89,7 @@ TEST(PopulationAging, AfterPPlusKInsertionsTheFirstKAreGoneAndSlotsAreWrittenCyc
   }
   // Spelled out for P = 5 after 7 insertions: [5, 6, 2, 3, 4].
   Population small(5);
-  for (uint64_t id = 0; id < 7; ++id) small.add(Individual{Algorithm{}, 0.0, id});
+  for (uint64_t id = 0; id < 7; ++id) small.add(Individual{Algorithm{}, 0.0, id, {}});
   std::vector<uint64_t> order;
   for (const Individual& ind : small.slots()) order.push_back(ind.id);
   EXPECT_EQ(order, (std::vector<uint64_t>{5, 6, 2, 3, 4}));
@@ -98,10 +98,10 @@ TEST(PopulationAging, AfterPPlusKInsertionsTheFirstKAreGoneAndSlotsAreWrittenCyc
 TEST(PopulationAging, TheFittestDiesToo) {
   // Regularized evolution kills by age, never by fitness: a perfect individual is replaced on schedule.
   Population pop(3);
-  pop.add(Individual{Algorithm{}, 1.0, 0});
-  pop.add(Individual{Algorithm{}, 0.1, 1});
-  pop.add(Individual{Algorithm{}, 0.2, 2});
-  pop.add(Individual{Algorithm{}, 0.0, 3});
+  pop.add(Individual{Algorithm{}, 1.0, 0, {}});
+  pop.add(Individual{Algorithm{}, 0.1, 1, {}});
+  pop.add(Individual{Algorithm{}, 0.2, 2, {}});
+  pop.add(Individual{Algorithm{}, 0.0, 3, {}});
   EXPECT_EQ(pop.slots()[0].id, 3u);
   EXPECT_EQ(pop.best().id, 2u);
 }
@@ -110,10 +110,10 @@ TEST(PopulationBest, TiesGoToTheLowestSlotNotTheOldest) {
   EXPECT_EQ(controlled({0.2, 0.7, 0.7, 0.1}).best().id, 1u);
   // After wrapping, slot 0 holds the youngest (id 3); it ties with id 1 in slot 1 and wins by slot.
   Population pop(3);
-  pop.add(Individual{Algorithm{}, 0.4, 0});
-  pop.add(Individual{Algorithm{}, 0.9, 1});
-  pop.add(Individual{Algorithm{}, 0.3, 2});
-  pop.add(Individual{Algorithm{}, 0.9, 3});
+  pop.add(Individual{Algorithm{}, 0.4, 0, {}});
+  pop.add(Individual{Algorithm{}, 0.9, 1, {}});
+  pop.add(Individual{Algorithm{}, 0.3, 2, {}});
+  pop.add(Individual{Algorithm{}, 0.9, 3, {}});
   EXPECT_EQ(pop.best().id, 3u);
 }
 

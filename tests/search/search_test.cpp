@@ -337,7 +337,7 @@ RunOutcome reference_run(const SearchOptions& o, uint64_t seed, const TaskSet& t
   };
   auto place = [&](const Evaluated& e) {
     for (size_t i = 0; i < e.children.size(); ++i)
-      pop.add(Individual{e.children[i], e.results[i].fitness, static_cast<uint64_t>(individuals++)});
+      pop.add(Individual{e.children[i], e.results[i].fitness, static_cast<uint64_t>(individuals++), {}});
   };
   auto produce = [&](const std::function<Algorithm()>& make) {
     std::optional<Evaluated> pending;

@@ -76,6 +76,11 @@ class CandidateEvaluator {
   const TaskSet& tasks() const { return tasks_; }
   // The cache of a group, for checkpoints (nullptr without FEC).
   FecCache* cache(size_t group) { return caches_.empty() ? nullptr : &caches_[group]; }
+  // A checkpoint's counters, on resuming.
+  void restore_counters(uint64_t train_steps, uint64_t steps_avoided) {
+    train_steps_ = train_steps;
+    steps_avoided_ = steps_avoided;
+  }
 
  private:
   // FEC lookup and full evaluation of the (candidate, task) slots given (candidate * tasks + task).

@@ -10,6 +10,7 @@
 
 #include "amlz/config.h"
 #include "amlz/eval/evaluator.h"
+#include "amlz/search/checkpoint.h"
 #include "amlz/search/search.h"
 
 namespace amlz {
@@ -68,7 +69,18 @@ int automatic_batch_size(const Config& config, const Evaluator& evaluator);
 // `config` must be validated for ConfigUse::Search and have its seed set (not 0). config.max_seconds bounds the
 // whole run: the search phase ends early enough to leave the select and final evaluations their estimated time,
 // and they stop at the deadline too. `limits.deadline`, when earlier, wins.
-RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReporter& reporter, RunLimits limits = {});
+//
+// Checkpoints: the run's states (RunCheckpoint, encoded) go to `checkpoints.sink` at the search's checkpoint points
+// (SearchOptions::checkpoints) and, when a stop request cuts the select or final evaluation short, the state at
+// the end of that experiment's search. With `checkpoints.resume` the run continues from such a state (same config,
+// same backend for the same result) and reaches what the uninterrupted run would have; its clock continues from
+// the saved run time, so max_seconds bounds the run over all its sessions.
+struct RunCheckpoints {
+  CheckpointSink* sink = nullptr;
+  const RunCheckpoint* resume = nullptr;
+};
+RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReporter& reporter, RunLimits limits = {},
+                           RunCheckpoints checkpoints = {});
 
 // The fitness of one algorithm on a task set (mean over tasks; no FEC, no budget), evaluated a few tasks at a time
 // so that a stop request or the deadline is honoured within a chunk; reports progress after each chunk. Empty

@@ -37,6 +37,16 @@ class FecCache {
   uint64_t hits() const { return hits_; }
   uint64_t misses() const { return misses_; }
 
+  // Checkpoints: the entries from least to most recently used, each with its hit count. restore() on an empty
+  // cache of the same capacity and forget_every rebuilds one that answers every later call as the saved one would.
+  struct SavedEntry {
+    uint64_t key;
+    double fitness;
+    int hits;
+  };
+  std::vector<SavedEntry> saved_entries() const;
+  void restore(const std::vector<SavedEntry>& entries, uint64_t hits, uint64_t misses);
+
  private:
   // Flat storage, no allocation per entry (a search makes millions of lookups): entries in a pool linked into the
   // recency list by index, found through an open-addressing table (linear probing) of entry indices.

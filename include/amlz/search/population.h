@@ -20,6 +20,8 @@ struct Individual {
 class Population {
  public:
   explicit Population(int capacity);
+  // A population as a checkpoint saved it: its slots in order and the slot the next individual replaces.
+  Population(int capacity, std::vector<Individual> slots, size_t next_slot);
 
   // Places `ind` in the next slot, overwriting the oldest once the population is full.
   void add(Individual ind);

@@ -10,6 +10,7 @@
 #include "amlz/core/enum_names.h"
 #include "amlz/core/search_rng.h"
 #include "amlz/search/candidate_evaluator.h"
+#include "amlz/search/checkpoint.h"
 #include "amlz/search/mutator.h"
 #include "amlz/search/population.h"
 #include "amlz/search/search_config.h"
@@ -35,6 +36,12 @@ struct SearchOptions {
   const std::atomic<bool>* stop = nullptr;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   double after_steps = 0;
+  // Checkpoints (amlz/search/checkpoint.h): offered to `checkpoints` between batches with nothing in flight (after
+  // every batch without overlap, after every generation with it), at a stop request and at the end (budget or time
+  // limit). `resume`: a state it saved, to continue from; the other arguments must be as then (same options and tasks,
+  // a fresh evaluator, the run generator as it was when that search began, the same number of processes).
+  CheckpointSink* checkpoints = nullptr;
+  const std::string* resume = nullptr;
 };
 
 struct SearchProgress {
