@@ -3,6 +3,7 @@
 // runs the FEC fingerprint pass and cache (spec §9-10), evaluates the misses in one batch and combines the task
 // fitnesses. Counts every training step it causes, FEC pre-runs included.
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -15,11 +16,18 @@
 
 namespace amlz {
 
+class ThreadPool;
+
 struct CandidateEvalOptions {
   Combination combination = Combination::Mean;
   float max_abs_error = 100.0f;
   FecConfig fec;                      // disabled: every candidate is fully evaluated
   std::optional<TrainBudget> budget;  // absent: every task gets all its training steps
+  // Host threads that compile, verify, budget and pack candidates (prepare) and compute the FEC keys, each taking
+  // `host_chunk` candidates at a time; 0 = one per hardware thread. The results are the same for every count: each
+  // candidate's work is its own, and the FEC cache is looked up and updated on one thread in candidate order.
+  int host_threads = 1;
+  size_t host_chunk = 32;
 };
 
 // Progressive dynamic hurdles (paper §3.2, So et al. 2019) for one batch: the search tasks are evaluated in
@@ -56,6 +64,9 @@ class CandidateEvaluator {
   // `groups`: how many separate FEC caches (one per island: a child's behaviour is looked up among its own island's
   // earlier children only, so an island's results do not depend on which other islands share the process).
   CandidateEvaluator(Evaluator& evaluator, const TaskSet& tasks, CandidateEvalOptions options, size_t groups = 1);
+  ~CandidateEvaluator();
+  CandidateEvaluator(const CandidateEvaluator&) = delete;
+  CandidateEvaluator& operator=(const CandidateEvaluator&) = delete;
 
   // One result per algorithm. eval_seeds[i] keys the random ops of algorithm i in its full evaluation.
   std::vector<CandidateResult> evaluate(const std::vector<const Algorithm*>& algorithms,
@@ -66,14 +77,21 @@ class CandidateEvaluator {
   // `groups` (optional): each algorithm's cache group.
   PreparedBatch prepare(const std::vector<const Algorithm*>& algorithms, const std::vector<uint32_t>& eval_seeds,
                         const std::vector<uint32_t>& groups = {}) const;
+  // The same into `out`, reusing its buffers: once they have grown to a batch's size, preparing another batch of
+  // that size allocates nothing. Not to be called from two threads at once (it shares scratch buffers).
+  void prepare(const std::vector<const Algorithm*>& algorithms, const std::vector<uint32_t>& eval_seeds,
+               const std::vector<uint32_t>& groups, PreparedBatch& out) const;
   // FEC pass, full evaluation of the misses, combination; in stages when a plan is given.
   std::vector<CandidateResult> evaluate(const PreparedBatch& batch, const StagePlan* stages = nullptr);
+  // The same into `results` (resized to the batch), reusing each result's buffers.
+  void evaluate(const PreparedBatch& batch, const StagePlan* stages, std::vector<CandidateResult>& results);
 
   uint64_t train_steps() const { return train_steps_; }
   uint64_t steps_avoided() const { return steps_avoided_; }
   uint64_t fec_hits() const;
   uint64_t fec_lookups() const;
   const TaskSet& tasks() const { return tasks_; }
+  int host_threads() const;
   // The cache of a group, for checkpoints (nullptr without FEC).
   FecCache* cache(size_t group) { return caches_.empty() ? nullptr : &caches_[group]; }
 
@@ -82,11 +100,20 @@ class CandidateEvaluator {
   void evaluate_slots(const PreparedBatch& batch, const std::vector<size_t>& slots,
                       std::vector<CandidateResult>& results);
 
+  // Calls fn(first, last) on the host threads for chunks of [0, n) of options_.host_chunk (all on the caller when
+  // there is one thread or one chunk). `fn` must not depend on which thread runs it.
+  template <class Fn>
+  void for_chunks(size_t n, const Fn& fn) const;
+
+  struct Scratch;  // buffers reused from batch to batch (prepare's and the FEC pass's)
+
   Evaluator& evaluator_;
   const TaskSet& tasks_;
   CandidateEvalOptions options_;
   std::vector<FecCache> caches_;  // one per group, or none
   uint64_t train_steps_ = 0, steps_avoided_ = 0;
+  std::unique_ptr<ThreadPool> pool_;  // the host threads; null with one
+  std::unique_ptr<Scratch> scratch_;
 };
 
 }  // namespace amlz
