@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 #include <mutex>
 #include <string>
 
@@ -20,18 +21,24 @@ struct CandidateEvaluator::Scratch {
     std::vector<Program> compiled;  // per candidate; grows to the largest batch, each code buffer to its largest
     std::vector<LiveMarks> marks;   // per host thread
     std::vector<uint8_t> failed;    // per candidate: verification failed
+    HostTimings timings;            // its parts
   } prepare;
+  HostTimings timings;  // evaluate()'s parts
   // A behaviour first seen in a batch (per group), until its full evaluation: an open-addressing table of
-  // (pending key, index into the slots + 1; 0 = empty), at most half full.
+  // (pending key, first slot), at most half full (its first 2 x slots entries used).
+  // Entries of an earlier batch (another epoch) count as empty, so the table is not cleared per batch.
   struct PendingEntry {
     uint64_t key;
-    uint32_t k1;
+    uint32_t slot;  // index into the slots
+    uint32_t epoch;
   };
   std::vector<PendingEntry> pending;
+  uint32_t pending_epoch = 0;
   std::vector<WorkItem> fp_items, items;
   std::vector<uint64_t> keys;
   std::vector<uint8_t> source;
-  std::vector<size_t> item_slot, slots;
+  std::vector<size_t> item_slot;
+  std::vector<SlotRef> slots;
   std::vector<double> combine;
   std::vector<uint8_t> active;
   std::mutex pool_mutex;  // the pool runs one job at a time; prepare() and evaluate() may both want it
@@ -55,6 +62,48 @@ CandidateEvaluator::CandidateEvaluator(Evaluator& evaluator, const TaskSet& task
 CandidateEvaluator::~CandidateEvaluator() = default;
 
 int CandidateEvaluator::host_threads() const { return pool_ ? pool_->size() : 1; }
+
+HostTimings CandidateEvaluator::host_timings() const {
+  HostTimings t = scratch_->timings;
+  t.prepare_parallel = scratch_->prepare.timings.prepare_parallel;
+  t.prepare_serial = scratch_->prepare.timings.prepare_serial;
+  t.prepared = scratch_->prepare.timings.prepared;
+  return t;
+}
+
+namespace {
+
+// Adds the time since the last lap to a stage (nothing when off: a search does not pay for the clocks).
+class StageClock {
+ public:
+  explicit StageClock(bool on) : on_(on) {
+    if (on_) read(wall_, cpu_);
+  }
+  void lap(HostTime& stage) {
+    if (!on_) return;
+    double wall, cpu;
+    read(wall, cpu);
+    stage.wall += wall - wall_;
+    stage.cpu += cpu - cpu_;
+    wall_ = wall;
+    cpu_ = cpu;
+  }
+
+ private:
+  static double seconds(clockid_t id) {
+    timespec ts{};
+    clock_gettime(id, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+  }
+  static void read(double& wall, double& cpu) {
+    wall = seconds(CLOCK_MONOTONIC);
+    cpu = seconds(CLOCK_PROCESS_CPUTIME_ID);
+  }
+  bool on_;
+  double wall_ = 0, cpu_ = 0;
+};
+
+}  // namespace
 
 template <class Fn>
 void CandidateEvaluator::for_chunks(size_t n, const Fn& fn) const {
@@ -101,6 +150,7 @@ void CandidateEvaluator::prepare(const std::vector<const Algorithm*>& algorithms
   AMLZ_CHECK(groups.empty() || groups.size() == algorithms.size(), "one cache group per algorithm");
   const size_t n = algorithms.size(), nt = tasks_.size();
   Scratch::Prepare& sc = scratch_->prepare;
+  StageClock clock(options_.time_host);
   if (sc.compiled.size() < n) sc.compiled.resize(n);
   sc.failed.assign(n, 0);
   out.full_steps.resize(n * nt);
@@ -117,6 +167,7 @@ void CandidateEvaluator::prepare(const std::vector<const Algorithm*>& algorithms
                                                      : tasks_.tasks[t].max_train_steps();
     }
   });
+  clock.lap(sc.timings.prepare_parallel);
   for (size_t i = 0; i < n; ++i)
     if (sc.failed[i])
       throw std::logic_error("compiled program fails verification (" + verify(sc.compiled[i]).value_or("?") + "):\n" +
@@ -133,52 +184,55 @@ void CandidateEvaluator::prepare(const std::vector<const Algorithm*>& algorithms
     offset += sc.compiled[i].code.size();
   }
   batch.code.resize(offset);
+  out.groups.assign(groups.begin(), groups.end());
+  clock.lap(sc.timings.prepare_serial);
   for_chunks(n, [&](int, size_t first, size_t last) {
     for (size_t i = first; i < last; ++i)
       std::copy(sc.compiled[i].code.begin(), sc.compiled[i].code.end(),
                 batch.code.begin() + batch.programs[i].code_offset);
   });
-  out.groups.assign(groups.begin(), groups.end());
+  clock.lap(sc.timings.prepare_parallel);
+  sc.timings.prepared += n;
 }
 
-void CandidateEvaluator::evaluate_slots(const PreparedBatch& prepared, const std::vector<size_t>& slots,
+void CandidateEvaluator::evaluate_slots(const PreparedBatch& prepared, const std::vector<SlotRef>& slots,
                                         std::vector<CandidateResult>& results) {
   const size_t nt = tasks_.size(), ns = slots.size();
   const ProgramBatch& batch = prepared.programs;
-  const std::vector<uint32_t>& full_steps = prepared.full_steps;
-  auto group_of = [&](size_t candidate) -> size_t {
-    if (prepared.groups.empty()) return 0;
-    AMLZ_CHECK(prepared.groups[candidate] < caches_.size() || caches_.empty(), "cache group out of range");
-    return prepared.groups[candidate];
-  };
   EvalRequest full;
   full.max_abs_error = options_.max_abs_error;
   Scratch& sc = *scratch_;
+  StageClock clock(options_.time_host);
+  auto steps_of = [&](const SlotRef& r) { return prepared.full_steps[r.candidate * nt + r.task]; };
 
   // Per slot (index into `slots`): how its fitness is found.
   enum Source : uint8_t { Full, Cached, SameAsPending };
   sc.source.assign(ns, Full);
   std::vector<uint64_t>& keys = sc.keys;
   auto pending_key = [&](size_t k) {
-    return keys[k] ^ (static_cast<uint64_t>(group_of(slots[k] / nt)) * 0x9E3779B97F4A7C15ull);
+    return keys[k] ^ (static_cast<uint64_t>(slots[k].group) * 0x9E3779B97F4A7C15ull);
   };
   // A behaviour first seen in this batch, per group: resolved after its one full evaluation.
   const size_t pending_mask = [&] {
     size_t size = 16;
     while (size < 2 * ns) size *= 2;
-    sc.pending.assign(size, Scratch::PendingEntry{0, 0});
+    if (sc.pending.size() < size || ++sc.pending_epoch == 0) {
+      sc.pending.assign(std::max(size, sc.pending.size()), Scratch::PendingEntry{0, 0, 0});
+      sc.pending_epoch = 1;
+    }
     return size - 1;
   }();
+  const uint32_t epoch = sc.pending_epoch;
   // The first slot with slot k's pending key, or ns after recording k as the first.
   auto first_pending = [&](size_t k) -> size_t {
     const uint64_t key = pending_key(k);
     for (size_t i = static_cast<size_t>(hash_combine(key, 0)) & pending_mask;; i = (i + 1) & pending_mask) {
       Scratch::PendingEntry& e = sc.pending[i];
-      if (e.k1 == 0) {
-        e = {key, static_cast<uint32_t>(k + 1)};
+      if (e.epoch != epoch) {
+        e = {key, static_cast<uint32_t>(k), epoch};
         return ns;
       }
-      if (e.key == key) return e.k1 - 1;
+      if (e.key == key) return e.slot;
     }
   };
 
@@ -187,29 +241,35 @@ void CandidateEvaluator::evaluate_slots(const PreparedBatch& prepared, const std
     fp.mode = EvalMode::Fingerprint;
     sc.fp_items.resize(ns);
     for (size_t k = 0; k < ns; ++k) {
-      const size_t s = slots[k];
+      const SlotRef& r = slots[k];
       sc.fp_items[k] = {
-          static_cast<uint32_t>(s / nt), static_cast<uint32_t>(s % nt),
-          std::min<uint32_t>(static_cast<uint32_t>(options_.fec.num_train), tasks_.tasks[s % nt].max_train_steps()),
+          r.candidate, r.task,
+          std::min<uint32_t>(static_cast<uint32_t>(options_.fec.num_train), tasks_.tasks[r.task].max_train_steps()),
           static_cast<uint32_t>(options_.fec.num_valid)};
     }
+    clock.lap(sc.timings.fec_cache);
     const std::vector<TaskResult> fps = evaluator_.evaluate(batch, tasks_, sc.fp_items, fp);
+    clock.lap(sc.timings.fingerprint);
     // The keys on the host threads (each slot's its own); the cache in slot order on this one.
     keys.resize(ns);
     for_chunks(ns, [&](int, size_t first, size_t last) {
-      for (size_t k = first; k < last; ++k)
-        keys[k] = fec_key(fps[k].fingerprint, static_cast<uint32_t>(slots[k] % nt), full_steps[slots[k]]);
+      for (size_t k = first; k < last; ++k) keys[k] = fec_key(fps[k].fingerprint, slots[k].task, steps_of(slots[k]));
     });
-    constexpr size_t kAhead = 8;  // lookups whose table slot is being loaded while this one is made
-    for (size_t k = 0; k < std::min(ns, kAhead); ++k) caches_[group_of(slots[k] / nt)].prefetch(keys[k]);
+    clock.lap(sc.timings.fec_keys);
+    // Memory is the cost of a lookup: the table slot of the lookup 16 ahead and the entry of the one 8 ahead are
+    // being loaded while this one is made.
+    constexpr size_t kSlotAhead = 16, kEntryAhead = 8;
+    for (size_t k = 0; k < std::min(ns, kSlotAhead); ++k) caches_[slots[k].group].prefetch(keys[k]);
     for (size_t k = 0; k < ns; ++k) {
-      if (k + kAhead < ns) caches_[group_of(slots[k + kAhead] / nt)].prefetch(keys[k + kAhead]);
-      const size_t s = slots[k];
-      results[s / nt].train_steps += fps[k].train_steps;
-      if (auto hit = caches_[group_of(s / nt)].lookup(keys[k])) {
+      if (k + kSlotAhead < ns) caches_[slots[k + kSlotAhead].group].prefetch(keys[k + kSlotAhead]);
+      if (k + kEntryAhead < ns) caches_[slots[k + kEntryAhead].group].prefetch_entry(keys[k + kEntryAhead]);
+      const SlotRef& r = slots[k];
+      CandidateResult& result = results[r.candidate];
+      result.train_steps += fps[k].train_steps;
+      if (auto hit = caches_[r.group].lookup(keys[k])) {
         sc.source[k] = Cached;
-        results[s / nt].task_fitness[s % nt] = *hit;
-        ++results[s / nt].fec_hits;
+        result.task_fitness[r.task] = *hit;
+        ++result.fec_hits;
       } else if (first_pending(k) != ns) {
         sc.source[k] = SameAsPending;
       }
@@ -219,29 +279,32 @@ void CandidateEvaluator::evaluate_slots(const PreparedBatch& prepared, const std
   sc.item_slot.clear();  // index into `slots` of each full work item
   for (size_t k = 0; k < ns; ++k) {
     if (sc.source[k] != Full) continue;
-    const size_t s = slots[k];
-    sc.items.push_back({static_cast<uint32_t>(s / nt), static_cast<uint32_t>(s % nt), full_steps[s],
-                        static_cast<uint32_t>(tasks_.tasks[s % nt].n_valid)});
+    const SlotRef& r = slots[k];
+    sc.items.push_back({r.candidate, r.task, steps_of(r), static_cast<uint32_t>(tasks_.tasks[r.task].n_valid)});
     sc.item_slot.push_back(k);
   }
+  clock.lap(sc.timings.fec_cache);
   const std::vector<TaskResult> evaluated = evaluator_.evaluate(batch, tasks_, sc.items, full);
+  clock.lap(sc.timings.full);
   if (!caches_.empty())
-    for (size_t k : sc.item_slot) caches_[group_of(slots[k] / nt)].prefetch(keys[k]);
+    for (size_t k : sc.item_slot) caches_[slots[k].group].prefetch(keys[k]);
   for (size_t i = 0; i < sc.items.size(); ++i) {
-    const size_t k = sc.item_slot[i], s = slots[k];
-    results[s / nt].task_fitness[s % nt] = evaluated[i].fitness;
-    results[s / nt].train_steps += evaluated[i].train_steps;
-    if (!caches_.empty()) caches_[group_of(s / nt)].insert(keys[k], evaluated[i].fitness);
+    const size_t k = sc.item_slot[i];
+    const SlotRef& r = slots[k];
+    results[r.candidate].task_fitness[r.task] = evaluated[i].fitness;
+    results[r.candidate].train_steps += evaluated[i].train_steps;
+    if (!caches_.empty()) caches_[r.group].insert(keys[k], evaluated[i].fitness);
   }
   // Later copies of a behaviour first seen in this batch (in the same group) are cache hits, as they would be one
   // child at a time (the entry may already have been forgotten or evicted again; the fitness is the one computed).
   for (size_t k = 0; k < ns; ++k) {
     if (sc.source[k] != SameAsPending) continue;
-    const size_t s = slots[k], first = slots[first_pending(k)];
-    (void)caches_[group_of(s / nt)].lookup(keys[k]);
-    results[s / nt].task_fitness[s % nt] = results[first / nt].task_fitness[first % nt];
-    ++results[s / nt].fec_hits;
+    const SlotRef &r = slots[k], &first = slots[first_pending(k)];
+    (void)caches_[r.group].lookup(keys[k]);
+    results[r.candidate].task_fitness[r.task] = results[first.candidate].task_fitness[first.task];
+    ++results[r.candidate].fec_hits;
   }
+  clock.lap(sc.timings.fec_cache);
 }
 
 std::vector<CandidateResult> CandidateEvaluator::evaluate(const PreparedBatch& prepared, const StagePlan* plan) {
@@ -274,9 +337,13 @@ void CandidateEvaluator::evaluate(const PreparedBatch& prepared, const StagePlan
     const size_t end = stages.stage_ends[stage];
     AMLZ_CHECK(end > begin && end <= nt, "stages must grow");
     sc.slots.clear();
-    for (size_t i = 0; i < n; ++i)
-      if (sc.active[i])
-        for (size_t t = begin; t < end; ++t) sc.slots.push_back(i * nt + t);
+    for (size_t i = 0; i < n; ++i) {
+      if (!sc.active[i]) continue;
+      const uint32_t group = prepared.groups.empty() ? 0 : prepared.groups[i];
+      AMLZ_CHECK(caches_.empty() || group < caches_.size(), "cache group out of range");
+      for (size_t t = begin; t < end; ++t)
+        sc.slots.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(t), group});
+    }
     evaluate_slots(prepared, sc.slots, results);
     const bool last = stage + 1 == stages.stages();
     for (size_t i = 0; i < n; ++i) {

@@ -28,6 +28,7 @@ struct CandidateEvalOptions {
   // candidate's work is its own, and the FEC cache is looked up and updated on one thread in candidate order.
   int host_threads = 1;
   size_t host_chunk = 32;
+  bool time_host = false;  // keep HostTimings (a few clock reads per batch)
 };
 
 // Progressive dynamic hurdles (paper §3.2, So et al. 2019) for one batch: the search tasks are evaluated in
@@ -57,6 +58,24 @@ struct PreparedBatch {
   std::vector<uint32_t> full_steps;  // per (candidate, task): the task's training steps, or 0 if over budget
   std::vector<uint32_t> groups;      // per candidate: whose FEC cache it uses (its island); empty = all group 0
   size_t size() const { return programs.size(); }
+};
+
+// Seconds: elapsed, and CPU time of the whole process (all its threads: spread over several threads, the work
+// itself and what they lose to handing it out; and not the time the system gave to other processes).
+struct HostTime {
+  double wall = 0, cpu = 0;
+};
+
+// Where a CandidateEvaluator's time went, summed over its batches, when CandidateEvalOptions::time_host is set
+// (`amlz bench --workloads host` reads it). Parallel: spread over the host threads; serial: on the calling thread.
+struct HostTimings {
+  HostTime prepare_parallel;  // compile, verify, budget, copying into the packed batch
+  HostTime prepare_serial;    // packing offsets in candidate order
+  HostTime fingerprint;       // the evaluator's FEC pre-run (its own threads, or the device)
+  HostTime fec_keys;          // the FEC keys from the fingerprints (parallel)
+  HostTime fec_cache;         // cache lookups, inserts, the batch's pending behaviours and the full items (serial)
+  HostTime full;              // the evaluator's full evaluations
+  uint64_t prepared = 0;      // candidates prepared
 };
 
 class CandidateEvaluator {
@@ -92,12 +111,17 @@ class CandidateEvaluator {
   uint64_t fec_lookups() const;
   const TaskSet& tasks() const { return tasks_; }
   int host_threads() const;
+  HostTimings host_timings() const;
   // The cache of a group, for checkpoints (nullptr without FEC).
   FecCache* cache(size_t group) { return caches_.empty() ? nullptr : &caches_[group]; }
 
  private:
-  // FEC lookup and full evaluation of the (candidate, task) slots given (candidate * tasks + task).
-  void evaluate_slots(const PreparedBatch& batch, const std::vector<size_t>& slots,
+  // One (candidate, task) to evaluate, and the candidate's cache group.
+  struct SlotRef {
+    uint32_t candidate, task, group;
+  };
+  // FEC lookup and full evaluation of the slots given.
+  void evaluate_slots(const PreparedBatch& batch, const std::vector<SlotRef>& slots,
                       std::vector<CandidateResult>& results);
 
   // Calls fn(first, last) on the host threads for chunks of [0, n) of options_.host_chunk (all on the caller when
