@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <iterator>
 #include <optional>
 #include <utility>
 
@@ -222,7 +223,7 @@ void run_host_costs_bench(const std::string& config_path, const std::string& pop
     Stage stages[] = {
         {"tournament_and_mutation", 0, {}, {}}, {"prepare_parallel", 1, {}, {}}, {"prepare_serial", 0, {}, {}},
         {"fingerprint_prerun", 2, {}, {}},      {"fec_keys", 1, {}, {}},         {"fec_cache", 0, {}, {}},
-        {"full_evaluation", 2, {}, {}}};
+        {"evaluator_verify", 0, {}, {}},        {"full_evaluation", 2, {}, {}}};
     // The search's own path: prepare() into reused buffers, then evaluate() with FEC (the evaluator times its
     // parts). One evaluator for all repeats, as in a search: its buffers and FEC cache warm.
     CandidateEvalOptions eo;
@@ -248,12 +249,20 @@ void run_host_costs_bench(const std::string& config_path, const std::string& pop
       const HostTime mutation = minus(host_time_now(), t);
       const HostTimings before = ev.host_timings();
       uint64_t batch_hits = 0;
+      HostTime verify_time;
       for (size_t b = 0; b < batches; ++b) {
         for (size_t i = 0; i < batch_size; ++i) {
           ptrs[i] = &children[b * batch_size + i];
           seeds[i] = rng.next_u32();
         }
         ev.prepare(ptrs, seeds, groups, prepared);
+        // What every evaluator (CPU and CUDA) does on the calling thread at the start of each call, so twice per
+        // batch with FEC: verify the whole batch again. Timed here once, counted twice.
+        const HostTime v = host_time_now();
+        if (auto problem = verify(prepared.programs)) throw Error("prepared batch fails verification: " + *problem);
+        const HostTime dv = minus(host_time_now(), v);
+        verify_time.wall += 2 * dv.wall;
+        verify_time.cpu += 2 * dv.cpu;
         ev.evaluate(prepared, nullptr, results);
         for (const CandidateResult& c : results) batch_hits += c.fec_hits;
       }
@@ -265,8 +274,10 @@ void run_host_costs_bench(const std::string& config_path, const std::string& pop
                                 minus(h.fingerprint, before.fingerprint),
                                 minus(h.fec_keys, before.fec_keys),
                                 minus(h.fec_cache, before.fec_cache),
+                                verify_time,
                                 minus(h.full, before.full)};
-      for (size_t k = 0; k < 7; ++k) {
+      static_assert(std::size(parts) == std::size(stages), "one time per stage");
+      for (size_t k = 0; k < std::size(parts); ++k) {
         stages[k].wall_ns.push_back(parts[k].wall * 1e9 / static_cast<double>(n));
         stages[k].cpu_ns.push_back(parts[k].cpu * 1e9 / static_cast<double>(n));
       }

@@ -42,8 +42,9 @@ void run_experiment_bench(const std::vector<BenchRun>& runs, const std::string& 
 // tournament + mutation (serial), then the search's own prepare() and evaluate() with FEC on a CPU evaluator of
 // as many threads, timed by the CandidateEvaluator (HostTimings): compile + verify + budget + copy (parallel), the
 // packing offsets (serial), the fingerprint pre-run (the evaluator's), the FEC keys (parallel), the cache
-// (serial), the full evaluation of the misses (device work). Median of `repeats`; one JSON line per thread count
-// with an Amdahl extrapolation to 16 threads: serial + (parallel wall time x threads) / 16.
+// (serial), the evaluators' own verification of the batch at each of their two calls (serial, on the host for
+// CUDA too), the full evaluation of the misses (device work). Median of `repeats`, wall and CPU time; one JSON line
+// per thread count with an Amdahl extrapolation to 16 threads from CPU time: serial + parallel / 16.
 inline constexpr size_t kHostBenchBatch = 1024;
 void run_host_costs_bench(const std::string& config_path, const std::string& populations_dir, int repeats,
                           const std::vector<int>& thread_counts, bool quick, const Emit& emit);
