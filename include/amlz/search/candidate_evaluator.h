@@ -68,6 +68,8 @@ struct HostTime {
 
 // Where a CandidateEvaluator's time went, summed over its batches, when CandidateEvalOptions::time_host is set
 // (`amlz bench --workloads host` reads it). Parallel: spread over the host threads; serial: on the calling thread.
+// The CPU times are the whole process's: they mean what they say only while prepare() and evaluate() do not
+// overlap (the bench's case). Read it when neither runs.
 struct HostTimings {
   HostTime prepare_parallel;  // compile, verify, budget, copying into the packed batch
   HostTime prepare_serial;    // packing offsets in candidate order
