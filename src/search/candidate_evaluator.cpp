@@ -24,20 +24,23 @@ struct CandidateEvaluator::Scratch {
     HostTimings timings;            // its parts
   } prepare;
   HostTimings timings;  // evaluate()'s parts
-  // A behaviour first seen in a batch (per group), until its full evaluation: an open-addressing table of
-  // (pending key, first slot), at most half full (its first 2 x slots entries used).
+  // A behaviour first seen in a batch (per group), until its full evaluation: open-addressing tables of
+  // (key, first slot), one per group, each at most half full.
   // Entries of an earlier batch (another epoch) count as empty, so the table is not cleared per batch.
   struct PendingEntry {
     uint64_t key;
     uint32_t slot;  // index into the slots
     uint32_t epoch;
   };
-  std::vector<PendingEntry> pending;
+  std::vector<PendingEntry> pending;   // one region per group
+  std::vector<size_t> pending_region;  // group g's region: [pending_region[g], pending_region[g + 1])
   uint32_t pending_epoch = 0;
+  std::vector<size_t> group_begin, group_fill;  // per group: where its slots start in group_slots
+  std::vector<uint32_t> group_slots;            // slot indices, group by group, in slot order within each
+  std::vector<uint32_t> item_of_slot;           // per slot evaluated in full: its work item
   std::vector<WorkItem> fp_items, items;
   std::vector<uint64_t> keys;
   std::vector<uint8_t> source;
-  std::vector<size_t> item_slot;
   std::vector<SlotRef> slots;
   std::vector<double> combine;
   std::vector<uint8_t> active;
@@ -106,8 +109,8 @@ class StageClock {
 }  // namespace
 
 template <class Fn>
-void CandidateEvaluator::for_chunks(size_t n, const Fn& fn) const {
-  const size_t chunk = options_.host_chunk, chunks = (n + chunk - 1) / chunk;
+void CandidateEvaluator::for_chunks(size_t n, size_t chunk, const Fn& fn) const {
+  const size_t chunks = (n + chunk - 1) / chunk;
   if (!pool_ || chunks <= 1) {
     if (n > 0) fn(0, 0, n);
     return;
@@ -154,9 +157,16 @@ void CandidateEvaluator::prepare(const std::vector<const Algorithm*>& algorithms
   if (sc.compiled.size() < n) sc.compiled.resize(n);
   sc.failed.assign(n, 0);
   out.full_steps.resize(n * nt);
+  // Every thread's liveness marks sized for the batch's longest component now: whichever thread takes which chunk,
+  // a batch no longer than an earlier one allocates nothing.
+  size_t longest = 0;
+  for (const Algorithm* a : algorithms)
+    longest = std::max({longest, a->setup.size(), a->predict.size(), a->learn.size()});
+  for (LiveMarks& marks : sc.marks)
+    for (std::vector<uint8_t>& m : marks) m.reserve(longest);
   // Each candidate on its own: compiled into its own buffer, verified, budgeted (training steps each (candidate,
   // task) may use: all, or 0 when the budget rejects it there).
-  for_chunks(n, [&](int worker, size_t first, size_t last) {
+  for_chunks(n, options_.host_chunk, [&](int worker, size_t first, size_t last) {
     LiveMarks& marks = sc.marks[static_cast<size_t>(worker)];
     for (size_t i = first; i < last; ++i) {
       compile_into(*algorithms[i], sc.compiled[i], marks);
@@ -186,7 +196,7 @@ void CandidateEvaluator::prepare(const std::vector<const Algorithm*>& algorithms
   batch.code.resize(offset);
   out.groups.assign(groups.begin(), groups.end());
   clock.lap(sc.timings.prepare_serial);
-  for_chunks(n, [&](int, size_t first, size_t last) {
+  for_chunks(n, options_.host_chunk, [&](int, size_t first, size_t last) {
     for (size_t i = first; i < last; ++i)
       std::copy(sc.compiled[i].code.begin(), sc.compiled[i].code.end(),
                 batch.code.begin() + batch.programs[i].code_offset);
@@ -197,7 +207,7 @@ void CandidateEvaluator::prepare(const std::vector<const Algorithm*>& algorithms
 
 void CandidateEvaluator::evaluate_slots(const PreparedBatch& prepared, const std::vector<SlotRef>& slots,
                                         std::vector<CandidateResult>& results) {
-  const size_t nt = tasks_.size(), ns = slots.size();
+  const size_t nt = tasks_.size(), ns = slots.size(), ng = caches_.size();
   const ProgramBatch& batch = prepared.programs;
   EvalRequest full;
   full.max_abs_error = options_.max_abs_error;
@@ -209,32 +219,6 @@ void CandidateEvaluator::evaluate_slots(const PreparedBatch& prepared, const std
   enum Source : uint8_t { Full, Cached, SameAsPending };
   sc.source.assign(ns, Full);
   std::vector<uint64_t>& keys = sc.keys;
-  auto pending_key = [&](size_t k) {
-    return keys[k] ^ (static_cast<uint64_t>(slots[k].group) * 0x9E3779B97F4A7C15ull);
-  };
-  // A behaviour first seen in this batch, per group: resolved after its one full evaluation.
-  const size_t pending_mask = [&] {
-    size_t size = 16;
-    while (size < 2 * ns) size *= 2;
-    if (sc.pending.size() < size || ++sc.pending_epoch == 0) {
-      sc.pending.assign(std::max(size, sc.pending.size()), Scratch::PendingEntry{0, 0, 0});
-      sc.pending_epoch = 1;
-    }
-    return size - 1;
-  }();
-  const uint32_t epoch = sc.pending_epoch;
-  // The first slot with slot k's pending key, or ns after recording k as the first.
-  auto first_pending = [&](size_t k) -> size_t {
-    const uint64_t key = pending_key(k);
-    for (size_t i = static_cast<size_t>(hash_combine(key, 0)) & pending_mask;; i = (i + 1) & pending_mask) {
-      Scratch::PendingEntry& e = sc.pending[i];
-      if (e.epoch != epoch) {
-        e = {key, static_cast<uint32_t>(k), epoch};
-        return ns;
-      }
-      if (e.key == key) return e.slot;
-    }
-  };
 
   if (!caches_.empty()) {
     EvalRequest fp = full;
@@ -247,64 +231,131 @@ void CandidateEvaluator::evaluate_slots(const PreparedBatch& prepared, const std
           std::min<uint32_t>(static_cast<uint32_t>(options_.fec.num_train), tasks_.tasks[r.task].max_train_steps()),
           static_cast<uint32_t>(options_.fec.num_valid)};
     }
-    clock.lap(sc.timings.fec_cache);
+    // Each group's slots in slot order (a stable counting sort): the groups' caches are independent, so each
+    // group's lookups and inserts may run on its own thread, in slot order within it.
+    sc.group_begin.assign(ng + 1, 0);
+    for (const SlotRef& r : slots) ++sc.group_begin[r.group + 1];
+    for (size_t g = 0; g < ng; ++g) sc.group_begin[g + 1] += sc.group_begin[g];
+    sc.group_fill.assign(sc.group_begin.begin(), sc.group_begin.end() - 1);
+    sc.group_slots.resize(ns);
+    for (size_t k = 0; k < ns; ++k) sc.group_slots[sc.group_fill[slots[k].group]++] = static_cast<uint32_t>(k);
+    // Each group's region of the pending table: a power of two at least twice its slots.
+    sc.pending_region.resize(ng + 1);
+    size_t total = 0;
+    for (size_t g = 0; g < ng; ++g) {
+      size_t size = 16;
+      while (size < 2 * (sc.group_begin[g + 1] - sc.group_begin[g])) size *= 2;
+      sc.pending_region[g] = total;
+      total += size;
+    }
+    sc.pending_region[ng] = total;
+    if (sc.pending.size() < total || ++sc.pending_epoch == 0) {
+      sc.pending.assign(std::max(total, sc.pending.size()), Scratch::PendingEntry{0, 0, 0});
+      sc.pending_epoch = 1;
+    }
+    clock.lap(sc.timings.fec_items);
     const std::vector<TaskResult> fps = evaluator_.evaluate(batch, tasks_, sc.fp_items, fp);
     clock.lap(sc.timings.fingerprint);
-    // The keys on the host threads (each slot's its own); the cache in slot order on this one.
+    // The keys on the host threads (each slot's its own).
     keys.resize(ns);
-    for_chunks(ns, [&](int, size_t first, size_t last) {
+    for_chunks(ns, options_.host_chunk, [&](int, size_t first, size_t last) {
       for (size_t k = first; k < last; ++k) keys[k] = fec_key(fps[k].fingerprint, slots[k].task, steps_of(slots[k]));
     });
     clock.lap(sc.timings.fec_keys);
-    // Memory is the cost of a lookup: the table slot of the lookup 16 ahead and the entry of the one 8 ahead are
-    // being loaded while this one is made.
-    constexpr size_t kSlotAhead = 16, kEntryAhead = 8;
-    for (size_t k = 0; k < std::min(ns, kSlotAhead); ++k) caches_[slots[k].group].prefetch(keys[k]);
-    for (size_t k = 0; k < ns; ++k) {
-      if (k + kSlotAhead < ns) caches_[slots[k + kSlotAhead].group].prefetch(keys[k + kSlotAhead]);
-      if (k + kEntryAhead < ns) caches_[slots[k + kEntryAhead].group].prefetch_entry(keys[k + kEntryAhead]);
-      const SlotRef& r = slots[k];
-      CandidateResult& result = results[r.candidate];
-      result.train_steps += fps[k].train_steps;
-      if (auto hit = caches_[r.group].lookup(keys[k])) {
-        sc.source[k] = Cached;
-        result.task_fitness[r.task] = *hit;
-        ++result.fec_hits;
-      } else if (first_pending(k) != ns) {
-        sc.source[k] = SameAsPending;
+    for_chunks(ng, 1, [&](int, size_t g0, size_t g1) {
+      for (size_t g = g0; g < g1; ++g) {
+        FecCache& cache = caches_[g];
+        const uint32_t* order = sc.group_slots.data() + sc.group_begin[g];
+        const size_t count = sc.group_begin[g + 1] - sc.group_begin[g];
+        // Memory is the cost of a lookup: the table slot of the lookup 16 ahead and the entry of the one 8 ahead are
+        // being loaded while this one is made.
+        constexpr size_t kSlotAhead = 16, kEntryAhead = 8;
+        for (size_t j = 0; j < std::min(count, kSlotAhead); ++j) cache.prefetch(keys[order[j]]);
+        for (size_t j = 0; j < count; ++j) {
+          if (j + kSlotAhead < count) cache.prefetch(keys[order[j + kSlotAhead]]);
+          if (j + kEntryAhead < count) cache.prefetch_entry(keys[order[j + kEntryAhead]]);
+          const size_t k = order[j];
+          const SlotRef& r = slots[k];
+          CandidateResult& result = results[r.candidate];  // a candidate's slots are all in its group
+          result.train_steps += fps[k].train_steps;
+          if (auto hit = cache.lookup(keys[k])) {
+            sc.source[k] = Cached;
+            result.task_fitness[r.task] = *hit;
+            ++result.fec_hits;
+          } else if (first_pending(g, k) != ns) {
+            sc.source[k] = SameAsPending;
+          }
+        }
       }
-    }
+    });
+    clock.lap(sc.timings.fec_cache);
   }
   sc.items.clear();
-  sc.item_slot.clear();  // index into `slots` of each full work item
+  sc.item_of_slot.resize(ns);
   for (size_t k = 0; k < ns; ++k) {
     if (sc.source[k] != Full) continue;
     const SlotRef& r = slots[k];
+    sc.item_of_slot[k] = static_cast<uint32_t>(sc.items.size());
     sc.items.push_back({r.candidate, r.task, steps_of(r), static_cast<uint32_t>(tasks_.tasks[r.task].n_valid)});
-    sc.item_slot.push_back(k);
   }
-  clock.lap(sc.timings.fec_cache);
+  clock.lap(sc.timings.fec_items);
   const std::vector<TaskResult> evaluated = evaluator_.evaluate(batch, tasks_, sc.items, full);
   clock.lap(sc.timings.full);
-  if (!caches_.empty())
-    for (size_t k : sc.item_slot) caches_[slots[k].group].prefetch(keys[k]);
-  for (size_t i = 0; i < sc.items.size(); ++i) {
-    const size_t k = sc.item_slot[i];
-    const SlotRef& r = slots[k];
-    results[r.candidate].task_fitness[r.task] = evaluated[i].fitness;
-    results[r.candidate].train_steps += evaluated[i].train_steps;
-    if (!caches_.empty()) caches_[r.group].insert(keys[k], evaluated[i].fitness);
-  }
-  // Later copies of a behaviour first seen in this batch (in the same group) are cache hits, as they would be one
-  // child at a time (the entry may already have been forgotten or evicted again; the fitness is the one computed).
-  for (size_t k = 0; k < ns; ++k) {
-    if (sc.source[k] != SameAsPending) continue;
-    const SlotRef &r = slots[k], &first = slots[first_pending(k)];
-    (void)caches_[r.group].lookup(keys[k]);
-    results[r.candidate].task_fitness[r.task] = results[first.candidate].task_fitness[first.task];
-    ++results[r.candidate].fec_hits;
+  if (caches_.empty()) {
+    for (size_t k = 0; k < ns; ++k) {
+      const size_t i = sc.item_of_slot[k];
+      results[slots[k].candidate].task_fitness[slots[k].task] = evaluated[i].fitness;
+      results[slots[k].candidate].train_steps += evaluated[i].train_steps;
+    }
+  } else {
+    for_chunks(ng, 1, [&](int, size_t g0, size_t g1) {
+      for (size_t g = g0; g < g1; ++g) {
+        FecCache& cache = caches_[g];
+        const uint32_t* order = sc.group_slots.data() + sc.group_begin[g];
+        const size_t count = sc.group_begin[g + 1] - sc.group_begin[g];
+        for (size_t j = 0; j < count; ++j)
+          if (sc.source[order[j]] == Full) cache.prefetch(keys[order[j]]);
+        // The full results, into the cache in slot order.
+        for (size_t j = 0; j < count; ++j) {
+          const size_t k = order[j];
+          if (sc.source[k] != Full) continue;
+          const size_t i = sc.item_of_slot[k];
+          const SlotRef& r = slots[k];
+          results[r.candidate].task_fitness[r.task] = evaluated[i].fitness;
+          results[r.candidate].train_steps += evaluated[i].train_steps;
+          cache.insert(keys[k], evaluated[i].fitness);
+        }
+        // Later copies of a behaviour first seen in this batch (in the same group) are cache hits, as they would be
+        // one child at a time (the entry may already have been forgotten or evicted again; the fitness is the one
+        // computed).
+        for (size_t j = 0; j < count; ++j) {
+          const size_t k = order[j];
+          if (sc.source[k] != SameAsPending) continue;
+          const SlotRef &r = slots[k], &first = slots[first_pending(g, k)];
+          (void)cache.lookup(keys[k]);
+          results[r.candidate].task_fitness[r.task] = results[first.candidate].task_fitness[first.task];
+          ++results[r.candidate].fec_hits;
+        }
+      }
+    });
   }
   clock.lap(sc.timings.fec_cache);
+}
+
+// The first slot of group g with slot k's key in this batch, or the slot count after recording k as the first.
+size_t CandidateEvaluator::first_pending(size_t g, size_t k) {
+  Scratch& sc = *scratch_;
+  const uint64_t key = sc.keys[k];
+  const size_t begin = sc.pending_region[g], mask = sc.pending_region[g + 1] - begin - 1;
+  const uint32_t epoch = sc.pending_epoch;
+  for (size_t i = static_cast<size_t>(hash_combine(key, 0)) & mask;; i = (i + 1) & mask) {
+    Scratch::PendingEntry& e = sc.pending[begin + i];
+    if (e.epoch != epoch) {
+      e = {key, static_cast<uint32_t>(k), epoch};
+      return sc.source.size();
+    }
+    if (e.key == key) return e.slot;
+  }
 }
 
 std::vector<CandidateResult> CandidateEvaluator::evaluate(const PreparedBatch& prepared, const StagePlan* plan) {

@@ -75,7 +75,8 @@ struct HostTimings {
   HostTime prepare_serial;    // packing offsets in candidate order
   HostTime fingerprint;       // the evaluator's FEC pre-run (its own threads, or the device)
   HostTime fec_keys;          // the FEC keys from the fingerprints (parallel)
-  HostTime fec_cache;         // cache lookups, inserts, the batch's pending behaviours and the full items (serial)
+  HostTime fec_items;         // the work items of both passes, slots grouped by cache (serial)
+  HostTime fec_cache;         // cache lookups, inserts, the batch's duplicates (each group's serial; groups parallel)
   HostTime full;              // the evaluator's full evaluations
   uint64_t prepared = 0;      // candidates prepared
 };
@@ -126,10 +127,11 @@ class CandidateEvaluator {
   void evaluate_slots(const PreparedBatch& batch, const std::vector<SlotRef>& slots,
                       std::vector<CandidateResult>& results);
 
-  // Calls fn(first, last) on the host threads for chunks of [0, n) of options_.host_chunk (all on the caller when
-  // there is one thread or one chunk). `fn` must not depend on which thread runs it.
+  // Calls fn(worker, first, last) on the host threads for chunks of [0, n) of `chunk` (all on the caller when there
+  // is one thread or one chunk). What `fn` computes must not depend on which thread (worker) runs it.
   template <class Fn>
-  void for_chunks(size_t n, const Fn& fn) const;
+  void for_chunks(size_t n, size_t chunk, const Fn& fn) const;
+  size_t first_pending(size_t group, size_t slot);  // the FEC pass's batch duplicates (see the .cpp)
 
   struct Scratch;  // buffers reused from batch to batch (prepare's and the FEC pass's)
 
