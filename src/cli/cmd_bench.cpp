@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // `amlz bench`: evaluator throughput per workload and backend, one JSON line each plus a readable table.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -127,7 +128,13 @@ int cmd_bench(int argc, const char* const* argv) {
         continue;
       }
       if (name == "host") {
-        run_host_costs_bench(search_config, populations, quick ? 1 : repeats, emit);
+        std::vector<int> host_threads;
+        for (const BenchRun& run : runs)
+          if (run.backend == Backend::Cpu &&
+              std::find(host_threads.begin(), host_threads.end(), run.threads) == host_threads.end())
+            host_threads.push_back(run.threads);
+        if (host_threads.empty()) host_threads.push_back(1);
+        run_host_costs_bench(search_config, populations, quick ? 1 : repeats, host_threads, quick, emit);
         continue;
       }
       if (name == "demo") name = "random";

@@ -79,7 +79,7 @@ void visit_config(V& v) {
   AMLZ_KEY(value, "", "seed", "run seed (0: from the clock)", seed);
   AMLZ_KEY(value, "", "backend",
            "auto, cpu (the vector interpreter), cpu-reference (the scalar reference interpreter) or cuda", backend);
-  AMLZ_KEY(value, "", "threads", "CPU evaluator threads (0: all cores)", threads);
+  AMLZ_KEY(value, "", "threads", "CPU evaluator and host threads (0: all cores)", threads);
   AMLZ_KEY(value, "", "out", "run directory (default runs/<time>-<seed>)", out);
   AMLZ_KEY(value, "", "max_seconds", "stop searching after this many seconds (0: no limit)", max_seconds);
   AMLZ_KEY(value, "", "checkpoint_every", "seconds between checkpoints (0: only when a signal stops the run)",

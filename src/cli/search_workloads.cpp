@@ -4,13 +4,16 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
+#include <iterator>
 #include <optional>
 #include <utility>
 
 #include "amlz/core/compile.h"
 #include "amlz/error.h"
 #include "amlz/eval/backend.h"
+#include "amlz/search/candidate_evaluator.h"
 #include "amlz/search/experiment.h"
 #include "amlz/search/fec_cache.h"
 #include "amlz/search/mutator.h"
@@ -182,8 +185,23 @@ void run_experiment_bench(const std::vector<BenchRun>& runs, const std::string& 
   }
 }
 
+namespace {
+
+HostTime host_time_now() {
+  auto seconds = [](clockid_t id) {
+    timespec ts{};
+    clock_gettime(id, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+  };
+  return {seconds(CLOCK_MONOTONIC), seconds(CLOCK_PROCESS_CPUTIME_ID)};
+}
+
+HostTime minus(const HostTime& a, const HostTime& b) { return {a.wall - b.wall, a.cpu - b.cpu}; }
+
+}  // namespace
+
 void run_host_costs_bench(const std::string& config_path, const std::string& populations_dir, int repeats,
-                          const Emit& emit) {
+                          const std::vector<int>& thread_counts, bool quick, const Emit& emit) {
   const Config config = load_config({"--config", config_path}, ConfigUse::Search);
   const SavedPopulation& demo = saved_populations().front();
   const std::vector<bench::SavedIndividual> saved =
@@ -192,79 +210,131 @@ void run_host_costs_bench(const std::string& config_path, const std::string& pop
   for (size_t i = 0; i < saved.size(); ++i) population.add({saved[i].algorithm, saved[i].fitness, i, {}});
   const Mutator mutator(mutator_options(config.evolution, config.algorithm, config.memory));
   const TaskSet tasks = make_task_set(config.search_tasks);
-  auto evaluator = evaluator_for({Backend::Cpu, 1});
-  const size_t batch_size = static_cast<size_t>(automatic_batch_size(config, *evaluator));
-  const size_t batches = 2000, n = batch_size * batches, nt = tasks.size();
+  // Batches as a GPU search would hand over (the CPU's automatic batch of this config is a few tens).
+  const size_t batch_size = kHostBenchBatch, batches = quick ? 4 : 50, n = batch_size * batches;
 
-  struct Stage {
-    const char* name;
-    std::vector<double> ns_per_individual;
-  };
-  Stage stages[] = {{"tournament_and_mutation", {}},
-                    {"compile_verify_pack", {}},
-                    {"fingerprint_prerun", {}},
-                    {"fec_key_and_cache", {}}};
-  double hit_rate = 0;
-  for (int r = 0; r < std::max(1, repeats); ++r) {
-    SearchRng rng(1000u + static_cast<uint64_t>(r));
-    auto t = std::chrono::steady_clock::now();
-    std::vector<Algorithm> children(n);
-    for (Algorithm& child : children)
-      child = mutator.mutate(population.tournament(config.evolution.tournament_size, rng).algorithm, 1, rng);
-    stages[0].ns_per_individual.push_back(seconds_since(t) * 1e9 / n);
-
-    t = std::chrono::steady_clock::now();
-    std::vector<ProgramBatch> packed(batches);
-    for (size_t b = 0; b < batches; ++b)
-      for (size_t i = 0; i < batch_size; ++i) {
-        const Program p = compile(children[b * batch_size + i]);
-        if (auto problem = verify(p)) throw std::logic_error("compiled program fails verification: " + *problem);
-        packed[b].add(p, rng.next_u32());
+  // One island, then 16 (the children dealt round-robin to 16 FEC caches, which the host threads then serve in
+  // parallel, each in slot order).
+  for (const int islands : {1, 16})
+    for (const int threads : thread_counts) {
+      auto evaluator = evaluator_for({Backend::Cpu, threads});
+      struct Stage {
+        const char* name;
+        int kind;  // 0 serial (one thread whatever the host threads), 1 parallel (chunks over them), 2 evaluator
+        std::vector<double> wall_ns, cpu_ns;
+      };
+      Stage stages[] = {
+          {"tournament_and_mutation", 0, {}, {}},     {"prepare_parallel", 1, {}, {}}, {"prepare_serial", 0, {}, {}},
+          {"fingerprint_prerun", 2, {}, {}},          {"fec_keys", 1, {}, {}},         {"fec_items", 0, {}, {}},
+          {"fec_cache", islands > 1 ? 1 : 0, {}, {}}, {"evaluator_verify", 0, {}, {}}, {"full_evaluation", 2, {}, {}}};
+      // The search's own path: prepare() into reused buffers, then evaluate() with FEC (the evaluator times its
+      // parts). One evaluator for all repeats, as in a search: its buffers and FEC cache warm.
+      CandidateEvalOptions eo;
+      eo.combination = config.combination;
+      eo.max_abs_error = config.max_abs_error;
+      eo.fec = config.fec;
+      eo.fec.enabled = true;
+      eo.host_threads = threads;
+      eo.time_host = true;
+      CandidateEvaluator ev(*evaluator, tasks, eo, static_cast<size_t>(islands));
+      const int host_threads = ev.host_threads();
+      PreparedBatch prepared;
+      std::vector<CandidateResult> results;
+      std::vector<const Algorithm*> ptrs(batch_size);
+      std::vector<uint32_t> seeds(batch_size), groups(batch_size);
+      for (size_t i = 0; i < batch_size; ++i) groups[i] = static_cast<uint32_t>(i % static_cast<size_t>(islands));
+      std::vector<Algorithm> children(n);
+      uint64_t hits = 0, lookups = 0;  // task results answered by the cache (a copy within the batch included)
+      for (int r = -1; r < std::max(1, repeats); ++r) {  // r = -1: a warm-up, not counted
+        SearchRng rng(1000u + static_cast<uint64_t>(r + 1));
+        const HostTime t = host_time_now();
+        for (Algorithm& child : children)
+          child = mutator.mutate(population.tournament(config.evolution.tournament_size, rng).algorithm, 1, rng);
+        const HostTime mutation = minus(host_time_now(), t);
+        const HostTimings before = ev.host_timings();
+        uint64_t batch_hits = 0;
+        HostTime verify_time;
+        for (size_t b = 0; b < batches; ++b) {
+          for (size_t i = 0; i < batch_size; ++i) {
+            ptrs[i] = &children[b * batch_size + i];
+            seeds[i] = rng.next_u32();
+          }
+          ev.prepare(ptrs, seeds, groups, prepared);
+          // What every evaluator (CPU and CUDA) does on the calling thread at the start of each call, so twice per
+          // batch with FEC: verify the whole batch again. Timed here once, counted twice.
+          const HostTime v = host_time_now();
+          if (auto problem = verify(prepared.programs)) throw Error("prepared batch fails verification: " + *problem);
+          const HostTime dv = minus(host_time_now(), v);
+          verify_time.wall += 2 * dv.wall;
+          verify_time.cpu += 2 * dv.cpu;
+          ev.evaluate(prepared, nullptr, results);
+          for (const CandidateResult& c : results) batch_hits += c.fec_hits;
+        }
+        if (r < 0) continue;
+        const HostTimings h = ev.host_timings();
+        const HostTime parts[] = {mutation,
+                                  minus(h.prepare_parallel, before.prepare_parallel),
+                                  minus(h.prepare_serial, before.prepare_serial),
+                                  minus(h.fingerprint, before.fingerprint),
+                                  minus(h.fec_keys, before.fec_keys),
+                                  minus(h.fec_items, before.fec_items),
+                                  minus(h.fec_cache, before.fec_cache),
+                                  verify_time,
+                                  minus(h.full, before.full)};
+        static_assert(std::size(parts) == std::size(stages), "one time per stage");
+        for (size_t k = 0; k < std::size(parts); ++k) {
+          stages[k].wall_ns.push_back(parts[k].wall * 1e9 / static_cast<double>(n));
+          stages[k].cpu_ns.push_back(parts[k].cpu * 1e9 / static_cast<double>(n));
+        }
+        hits += batch_hits;
+        lookups += n * tasks.size();
       }
-    stages[1].ns_per_individual.push_back(seconds_since(t) * 1e9 / n);
-
-    t = std::chrono::steady_clock::now();
-    EvalRequest fp;
-    fp.mode = EvalMode::Fingerprint;
-    fp.max_abs_error = config.max_abs_error;
-    std::vector<WorkItem> items;
-    for (size_t i = 0; i < batch_size; ++i)
-      for (size_t k = 0; k < nt; ++k)
-        items.push_back(
-            {static_cast<uint32_t>(i), static_cast<uint32_t>(k),
-             std::min<uint32_t>(static_cast<uint32_t>(config.fec.num_train), tasks.tasks[k].max_train_steps()),
-             static_cast<uint32_t>(config.fec.num_valid)});
-    std::vector<std::vector<TaskResult>> fingerprints(batches);
-    for (size_t b = 0; b < batches; ++b) fingerprints[b] = evaluator->evaluate(packed[b], tasks, items, fp);
-    stages[2].ns_per_individual.push_back(seconds_since(t) * 1e9 / n);
-
-    t = std::chrono::steady_clock::now();
-    FecCache cache(static_cast<size_t>(config.fec.cache_size), config.fec.forget_every);
-    std::vector<uint64_t> keys(batch_size * nt);
-    for (size_t b = 0; b < batches; ++b) {
-      for (size_t s = 0; s < keys.size(); ++s) {
-        keys[s] = fec_key(fingerprints[b][s].fingerprint, static_cast<uint32_t>(s % nt),
-                          tasks.tasks[s % nt].max_train_steps());
-        cache.prefetch(keys[s]);
+      const double hit_rate = lookups ? static_cast<double>(hits) / static_cast<double>(lookups) : 0.0;
+      // Amdahl from CPU time (the process's, all threads): a serial stage's is its time on its one thread, a parallel
+      // stage's the thread-time it needs (work plus handing it out); the box is shared, and wall time also holds the
+      // time other processes had the cores. 16 threads: serial + parallel / 16.
+      double serial = 0, parallel_host = 0, fingerprint = 0;
+      JsonObject j;
+      j.add("bench", "host_costs")
+          .add("device", evaluator->describe())
+          .add("threads", host_threads)
+          .add("islands", islands)
+          .add("batch", static_cast<uint64_t>(batch_size))
+          .add("individuals", static_cast<uint64_t>(n))
+          .add("repeats", std::max(1, repeats));
+      std::fprintf(stderr,
+                   "host costs per individual, %d host thread(s), %d island(s) (%zu children of the saved demo "
+                   "population, batches "
+                   "of %zu, %s), median of %d:\n  %-26s %10s %10s\n",
+                   host_threads, islands, n, batch_size, evaluator->describe().c_str(), std::max(1, repeats), "stage",
+                   "wall ns", "cpu ns");
+      for (Stage& s : stages) {
+        const double wall = median(s.wall_ns), cpu = median(s.cpu_ns);
+        j.add(std::string(s.name) + "_ns", wall).add(std::string(s.name) + "_cpu_ns", cpu);
+        std::fprintf(stderr, "  %-26s %10.1f %10.1f  %s\n", s.name, wall, cpu,
+                     s.kind == 0   ? "serial"
+                     : s.kind == 1 ? "parallel"
+                                   : "evaluator (its threads, or the device)");
+        if (s.kind == 0) serial += cpu;
+        if (s.kind == 1) parallel_host += cpu;
+        if (std::string(s.name) == "fingerprint_prerun") fingerprint = cpu;
       }
-      for (size_t s = 0; s < keys.size(); ++s)
-        if (!cache.lookup(keys[s])) cache.insert(keys[s], 0.5);
+      const double at16 = serial + parallel_host / 16, at16_fp = at16 + fingerprint / 16;
+      j.add("fec_hit_rate", hit_rate)
+          .add("serial_cpu_ns", serial)
+          .add("parallel_cpu_ns", parallel_host)
+          .add("fingerprint_cpu_ns", fingerprint)
+          .add("amdahl16_ns", at16)
+          .add("amdahl16_candidates_per_s", 1e9 / at16)
+          .add("amdahl16_with_fingerprint_ns", at16_fp)
+          .add("amdahl16_with_fingerprint_candidates_per_s", 1e9 / at16_fp);
+      std::fprintf(stderr,
+                   "  FEC task hit rate %.2f; CPU time: serial %.0f ns, parallel %.0f ns (+ fingerprint %.0f)\n"
+                   "  16 threads (Amdahl): %.0f ns = %.3g candidates/s; with the fingerprint on the host: %.0f ns = "
+                   "%.3g candidates/s\n",
+                   hit_rate, serial, parallel_host, fingerprint, at16, 1e9 / at16, at16_fp, 1e9 / at16_fp);
+      emit(j.str());
     }
-    stages[3].ns_per_individual.push_back(seconds_since(t) * 1e9 / n);
-    hit_rate = static_cast<double>(cache.hits()) / static_cast<double>(cache.hits() + cache.misses());
-  }
-  JsonObject j;
-  j.add("bench", "host_costs").add("device", evaluator->describe()).add("individuals", static_cast<uint64_t>(n));
-  j.add("fec_hit_rate", hit_rate);
-  std::fprintf(stderr, "host costs per individual (%zu children of the saved demo population, batches of %zu, %s):\n",
-               n, batch_size, evaluator->describe().c_str());
-  for (Stage& s : stages) {
-    const double ns = median(s.ns_per_individual);
-    j.add(std::string(s.name) + "_ns", ns);
-    std::fprintf(stderr, "  %-26s %8.0f ns\n", s.name, ns);
-  }
-  std::fprintf(stderr, "  (FEC task hit rate %.2f)\n", hit_rate);
-  emit(j.str());
 }
 
 }  // namespace amlz::cli

@@ -37,10 +37,16 @@ bench::Workload saved_population_workload(const SavedPopulation& p, const std::s
 void run_experiment_bench(const std::vector<BenchRun>& runs, const std::string& config_path, int seeds,
                           const Emit& emit);
 
-// What a FEC search spends per individual on the host, measured stage by stage on the saved demo population with the
-// demo config: tournament + mutation, compile + verify + packing, the fingerprint pre-run (evaluator, 10 + 10
-// steps per task), the FEC key + cache lookups and inserts. Median of `repeats`, one thread.
+// What a FEC search spends per individual on the host, measured stage by stage on children of the saved demo
+// population with the demo config, in batches of kHostBenchBatch, for each host thread count (0 = all cores):
+// tournament + mutation (serial), then the search's own prepare() and evaluate() with FEC on a CPU evaluator of
+// as many threads, timed by the CandidateEvaluator (HostTimings): compile + verify + budget + copy (parallel), the
+// packing offsets (serial), the fingerprint pre-run (the evaluator's), the FEC keys (parallel), the cache
+// (serial), the evaluators' own verification of the batch at each of their two calls (serial, on the host for
+// CUDA too), the full evaluation of the misses (device work). Median of `repeats`, wall and CPU time; one JSON line
+// per thread count with an Amdahl extrapolation to 16 threads from CPU time: serial + parallel / 16.
+inline constexpr size_t kHostBenchBatch = 1024;
 void run_host_costs_bench(const std::string& config_path, const std::string& populations_dir, int repeats,
-                          const Emit& emit);
+                          const std::vector<int>& thread_counts, bool quick, const Emit& emit);
 
 }  // namespace amlz::cli

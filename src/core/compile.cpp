@@ -79,8 +79,14 @@ void mark_live(const Algorithm& a, LiveMarks& live) {
 }
 
 Program compile(const Algorithm& a, const CompileOptions& options) {
-  const std::vector<Instruction>* comps[kNumComponents] = {&a.setup, &a.predict, &a.learn};
+  Program p;
   LiveMarks keep;
+  compile_into(a, p, keep, options);
+  return p;
+}
+
+void compile_into(const Algorithm& a, Program& p, LiveMarks& keep, const CompileOptions& options) {
+  const std::vector<Instruction>* comps[kNumComponents] = {&a.setup, &a.predict, &a.learn};
   for (int c = 0; c < kNumComponents; ++c)
     AMLZ_CHECK(comps[c]->size() < kMaxComponentSize, "component too long for the bytecode");
   if (options.remove_dead_code) {
@@ -112,8 +118,9 @@ Program compile(const Algorithm& a, const CompileOptions& options) {
       use(info.out, in.out);
     }
 
-  Program p;
+  p.desc = ProgramDesc{};
   p.source_instructions = static_cast<uint16_t>(a.size());
+  p.code.clear();
   p.code.reserve(a.size());
   uint16_t sizes[kNumComponents] = {0, 0, 0};
   for (int c = 0; c < kNumComponents; ++c)
@@ -148,7 +155,6 @@ Program compile(const Algorithm& a, const CompileOptions& options) {
   p.desc.n_vectors = static_cast<uint8_t>(count[static_cast<int>(Kind::Vector)]);
   p.desc.n_matrices = static_cast<uint8_t>(count[static_cast<int>(Kind::Matrix)]);
   p.desc.flags = program_flags(p.code.data(), p.desc);
-  return p;
 }
 
 }  // namespace amlz

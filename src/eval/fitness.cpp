@@ -8,15 +8,19 @@
 namespace amlz {
 
 double combine_fitness(std::vector<double> f, Combination mode) {
-  AMLZ_CHECK(!f.empty(), "no task fitnesses to combine");
+  return combine_fitness_in_place(f.data(), f.size(), mode);
+}
+
+double combine_fitness_in_place(double* f, size_t n, Combination mode) {
+  AMLZ_CHECK(n > 0, "no task fitnesses to combine");
   if (mode == Combination::Median) {
-    const auto mid = f.begin() + static_cast<std::ptrdiff_t>(f.size() / 2);
-    std::nth_element(f.begin(), mid, f.end());
+    double* mid = f + n / 2;
+    std::nth_element(f, mid, f + n);
     return *mid;
   }
   double sum = 0.0;
-  for (double x : f) sum += x;
-  return sum / static_cast<double>(f.size());
+  for (size_t i = 0; i < n; ++i) sum += f[i];
+  return sum / static_cast<double>(n);
 }
 
 }  // namespace amlz

@@ -207,6 +207,7 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
     eo.combination = config.combination;
     eo.max_abs_error = config.max_abs_error;
     eo.fec = config.fec;
+    eo.host_threads = config.threads;  // prepare() and the FEC keys; results do not depend on it
     if (config.train_budget.enabled) {
       SearchRng baseline_rng(0);  // the hard-coded baselines are deterministic; the generator needs one anyway
       eo.budget.emplace(make_algorithm(config.train_budget.baseline, config.algorithm.init_sizes, config.algorithm.ops,

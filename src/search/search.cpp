@@ -119,22 +119,21 @@ class Loop {
       auto batch = make_batch(static_cast<size_t>(n), make);
       if (!batch) break;  // a stop request while it was made: dropped, generators as before it
       made += n;
-      if (in_flight) place(*in_flight);
+      if (in_flight) place(std::move(in_flight));
       if (o_.overlap) {
         Batch* b = batch.get();
         b->results = std::async(std::launch::async, [this, b] { return evaluate(*b); });
         in_flight = std::move(batch);
       } else {
         batch->results = make_ready(evaluate(*batch));
-        place(*batch);
-        in_flight.reset();
+        place(std::move(batch));
         if (made < count) checkpoint(CheckpointMoment::Periodic);  // the generation's end has its own, after the report
       }
     }
     // Stopped with a batch in flight: its successor was to be made from the population before it is placed, so the
     // state is saved with the batch evaluated but not placed.
     if (in_flight && stopped_) checkpoint(stop_moment(), in_flight.get());
-    if (in_flight) place(*in_flight);
+    if (in_flight) place(std::move(in_flight));
   }
 
   // A stop mid-generation is saved before the progress report (a resumed run reports at the generation's end, as
@@ -289,7 +288,10 @@ class Loop {
 
   template <class Make>
   std::unique_ptr<Batch> make_batch(size_t n, Make make) {
-    auto batch = std::make_unique<Batch>();
+    // The last placed batch's buffers (its packed programs) are reused: preparing allocates nothing once they fit.
+    std::unique_ptr<Batch> batch = spare_ ? std::move(spare_) : std::make_unique<Batch>();
+    batch->children.clear();
+    batch->stages = StagePlan{};
     batch->per_island = n;
     std::vector<SearchRng> before;
     for (const Island& is : islands_) before.push_back(*is.rng);
@@ -313,7 +315,7 @@ class Loop {
     }
     std::vector<const Algorithm*> ptrs;
     for (const Algorithm& a : batch->children) ptrs.push_back(&a);
-    batch->prepared = ev_.prepare(ptrs, seeds, groups);
+    ev_.prepare(ptrs, seeds, groups, batch->prepared);
     if (!stage_ends_.empty()) {
       // Hurdles come from each island's population as the batch is made, so they do not depend on timing.
       batch->stages.stage_ends = stage_ends_;
@@ -336,7 +338,8 @@ class Loop {
     return p.get_future();
   }
 
-  void place(Batch& batch) {
+  void place(std::unique_ptr<Batch> placed) {
+    Batch& batch = *placed;
     std::vector<CandidateResult> results = batch.results.get();
     for (size_t l = 0; l < islands_.size(); ++l) {
       Island& is = islands_[l];
@@ -348,6 +351,7 @@ class Loop {
                                      static_cast<uint64_t>(is.individuals++), std::move(results[c].stage_fitness)});
       }
     }
+    spare_ = std::move(placed);
     migrate_when_due();
     if (obs_) obs_->on_batch(progress(false), state());
   }
@@ -517,6 +521,7 @@ class Loop {
   SearchGroup* group_;
   Mutator mutator_;
   std::vector<Island> islands_;
+  std::unique_ptr<Batch> spare_;  // a placed batch, whose buffers the next one reuses
   std::vector<uint32_t> ids_;
   std::optional<SearchRng> migration_rng_;
   std::unique_ptr<Batch> pending_;  // resumed: a batch evaluated before the stop, to be placed first

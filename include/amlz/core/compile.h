@@ -27,5 +27,8 @@ void mark_live(const Algorithm& a, LiveMarks& live);
 // The algorithm must fit the bytecode (addresses < 256, components shorter than kMaxComponentSize): check it
 // with check_fits() first; compile() asserts it.
 Program compile(const Algorithm& a, const CompileOptions& options = {});
+// The same into `out`, reusing its code buffer and the liveness marks in `scratch`: no heap allocation once the
+// buffers have grown to the algorithm's size (the search compiles every candidate).
+void compile_into(const Algorithm& a, Program& out, LiveMarks& scratch, const CompileOptions& options = {});
 
 }  // namespace amlz

@@ -30,6 +30,12 @@ class FecCache {
   // A hint that `key` is looked up soon: starts loading its slot of the table (a search looks up a whole batch's
   // keys one after the other; the table is megabytes, so each lookup would otherwise wait for memory).
   void prefetch(uint64_t key) const { __builtin_prefetch(&table_[static_cast<uint32_t>(key) & (table_.size() - 1)]); }
+  // The second step, a few lookups after prefetch(key): reads the key's home slot (loaded by now) and starts
+  // loading the entry it names, which the lookup compares and relinks (a hint: a wrong guess costs nothing).
+  void prefetch_entry(uint64_t key) const {
+    const Slot& s = table_[static_cast<uint32_t>(key) & (table_.size() - 1)];
+    if (s.entry != kNone) __builtin_prefetch(&entries_[s.entry]);
+  }
   // Inserts (or refreshes) at the front; evicts the least recently used beyond capacity.
   void insert(uint64_t key, double fitness);
 
