@@ -146,6 +146,7 @@ int cmd_search(int argc, const char* const* argv) {
     const StopSignals signals;
     auto evaluator = make_configured_evaluator(config);
     RunDirectory dir(config.out);
+    dir.set_labels(config.memory.labels);
     CliReporter reporter(dir, config.hurdles.enabled);
     RunSummary s;
     try {

@@ -58,6 +58,7 @@ void visit_task_spec(V& v, const std::string& section, Acc acc) {
   AMLZ_TASK_KEY("label_column", "projected_binary, csv: label column name or index (\"\": the last)", label_column);
   AMLZ_TASK_KEY("cache_dir", "projected_binary: prepared-task cache (\"\": AMLZ_CACHE_DIR or ~/.cache/amlz; off)",
                 cache_dir);
+  AMLZ_TASK_KEY("classes", "projected_multiclass: number of classes K (classes 0..K-1; 2 <= K <= features)", classes);
 }
 #undef AMLZ_TASK_KEY
 #undef AMLZ_TASK_CHOICE
@@ -83,8 +84,10 @@ void visit_config(V& v) {
   AMLZ_KEY(value, "", "out", "run directory (default runs/<time>-<seed>)", out);
   AMLZ_KEY(value, "", "max_seconds", "stop searching after this many seconds (0: no limit)", max_seconds);
 
-  AMLZ_KEY(value, "memory", "scalars", "scalar addresses (s0 = label, s1 = prediction)", memory.scalars);
-  AMLZ_KEY(value, "memory", "vectors", "vector addresses (v0 = features)", memory.vectors);
+  AMLZ_KEY(value, "memory", "scalars", "scalar addresses (s0 = label, s1 = prediction; multiclass: ordinary)",
+           memory.scalars);
+  AMLZ_KEY(value, "memory", "vectors", "vector addresses (v0 = features; multiclass: v1 = label, v2 = prediction)",
+           memory.vectors);
   AMLZ_KEY(value, "memory", "matrices", "matrix addresses", memory.matrices);
 
   visit_task_spec(v, "search_tasks", [](Config& c) -> TaskSpec& { return c.search_tasks; });
@@ -373,6 +376,7 @@ void ConfigOptions::finish() {
   };
   inherit("select_tasks", config_.search_tasks, config_.select_tasks);
   inherit("final_tasks", config_.select_tasks, config_.final_tasks);
+  config_.memory.labels = label_kind(config_.search_tasks.type);
   try {
     validate(config_, use_);
   } catch (const ConfigError& e) {

@@ -39,8 +39,10 @@ PreparedBatch CandidateEvaluator::prepare(const std::vector<const Algorithm*>& a
   AMLZ_CHECK(groups.empty() || groups.size() == algorithms.size(), "one cache group per algorithm");
   const size_t n = algorithms.size(), nt = tasks_.size();
   PreparedBatch prepared;
+  CompileOptions compile_options;
+  compile_options.labels = tasks_.labels();
   for (size_t i = 0; i < n; ++i) {
-    const Program p = compile(*algorithms[i]);
+    const Program p = compile(*algorithms[i], compile_options);
     if (auto problem = verify(p))
       throw std::logic_error("compiled program fails verification (" + *problem + "):\n" + to_text(*algorithms[i]));
     prepared.programs.add(p, eval_seeds[i]);
