@@ -98,6 +98,7 @@ def Learn():
 // Predict sees v1 = 0 (training and validation): a Predict that copies v1 into the logits predicts class 0 always.
 TEST(Multiclass, PredictNeverSeesTheLabel) {
   const Algorithm a = parse(R"(
+def Setup():
 def Predict():
   v2 = v1 + v3
 def Learn():
@@ -113,8 +114,10 @@ def Learn():
 // A NaN or infinite logit makes the softmax NaN: training stops (non-finite), fitness 0 in the first epoch.
 TEST(Multiclass, NonFiniteLogitsStopTraining) {
   const Algorithm a = parse(R"(
+def Setup():
 def Predict():
   v2 = v0 / v3
+def Learn():
 )");
   const std::vector<TaskResult> r =
       run_everywhere(a, set_of(tiny_task({1, 0, 0, 0, 1, 0, 0, 0}, {0, 1}, {0, 0, 0, 0}, {0})));
@@ -138,8 +141,10 @@ TEST(Multiclass, TrainingErrorIsTheLargestElementError) {
   EXPECT_FLOAT_EQ(v[0], 1.0f / 3.0f);
 
   const Algorithm a = parse(R"(
+def Setup():
 def Predict():
   v2 = v0 + v3
+def Learn():
 )");
   Task t = tiny_task({5, 0, 0, 0}, {1}, {0, 0, 0, 0}, {1});
   TaskSet tasks = set_of(std::move(t));
@@ -159,7 +164,7 @@ def Predict():
 
 // A program compiled for scalar labels is refused on multiclass tasks (and the other way round): a caller's bug.
 TEST(Multiclass, ProgramsCompiledForTheOtherLabelKindAreRefused) {
-  const Algorithm a = parse("def Predict():\n  v2 = v0 + v3\n");
+  const Algorithm a = parse("def Setup():\ndef Predict():\n  v2 = v0 + v3\ndef Learn():\n");
   ProgramBatch batch;
   batch.add(compile(a), 1);  // scalar labels
   const TaskSet tasks = set_of(tiny_task({1, 0, 0, 0}, {1}, {0, 0, 0, 0}, {1}));
@@ -222,7 +227,7 @@ def Learn():
   mark_live(a, scalar);
   EXPECT_EQ(scalar[1], (std::vector<uint8_t>{1, 0, 0, 0}));
   // v1 and v2 keep their numbers when addresses are compacted, even when unused.
-  const Program bare = compile(parse("def Predict():\n  v2 = v0 + v0\n"), o);
+  const Program bare = compile(parse("def Setup():\ndef Predict():\n  v2 = v0 + v0\ndef Learn():\n"), o);
   EXPECT_EQ(bare.code[0].out, kPredictionVector);
   EXPECT_EQ(bare.desc.n_vectors, 3);
   Program shrunk = bare;

@@ -535,7 +535,6 @@ TEST(VectorParity, MulticlassRandomProgramsEveryFeatureSizeBothModesEveryTarget)
     for (EvalMode mode : {EvalMode::Full, EvalMode::Fingerprint}) {
       EvalRequest request;
       request.mode = mode;
-      request.max_abs_error = 0.9f;  // some training errors (|label - p| <= 1) exceed it: diverged lanes too
       std::vector<WorkItem> items = full_work_items(batch.size(), tasks);
       if (mode == EvalMode::Fingerprint)
         for (WorkItem& w : items) {
@@ -560,9 +559,9 @@ TEST(VectorParity, MulticlassRandomProgramsEveryFeatureSizeBothModesEveryTarget)
             << " differ; reference endings: " << coverage.ok << " ok, " << coverage.non_finite << " non-finite, "
             << coverage.diverged << " diverged, " << coverage.stopped_in_later_epoch << " stopped in a later epoch\n";
   EXPECT_EQ(differ, 0u);
+  // Errors are at most 1 (probabilities, 0/1 accuracy), so with the default max_abs_error only NaN stops a lane.
   EXPECT_GT(coverage.ok, 2000u);
   EXPECT_GT(coverage.non_finite, 100u);
-  EXPECT_GT(coverage.diverged, 100u);
   EXPECT_GT(coverage.stopped_in_later_epoch, 10u);
 }
 
