@@ -197,7 +197,6 @@ std::vector<ProjectedTaskPlan> plan_projected_tasks(const TaskSpec& spec) {
         throw ConfigError(cycle_held_out ? "held_out_pairs" : "pairs",
                           "class " + std::to_string(c) + " does not exist: " + dataset + " has classes 0-" +
                               std::to_string(num_classes - 1));
-    plan.classes = {plan.pair.positive, plan.pair.negative};
     plans.push_back(plan);
   }
   return plans;
@@ -242,7 +241,9 @@ ExampleSelection select_class_examples(const Dataset& d, const std::vector<int>&
 
 ProjectedData project_task(const Dataset& d, const ProjectedTaskPlan& plan, int features, int num_train, int num_valid,
                            DataSplit split) {
-  const ExampleSelection sel = select_class_examples(d, plan.classes, plan.data_seed, num_train, num_valid, split);
+  const std::vector<int> classes =
+      plan.multiclass ? plan.classes : std::vector<int>{plan.pair.positive, plan.pair.negative};
+  const ExampleSelection sel = select_class_examples(d, classes, plan.data_seed, num_train, num_valid, split);
   const size_t dim = static_cast<size_t>(d.dim), f = static_cast<size_t>(features);
   // The projection matrix, dim x F, row by row: N(0,1) entries (the original's numpy randn(dim, 16)).
   std::vector<double> p(dim * f);
@@ -276,8 +277,8 @@ ProjectedData project_task(const Dataset& d, const ProjectedTaskPlan& plan, int 
   ProjectedData data;
   data.train_x = standardise(train);
   data.valid_x = standardise(valid);
-  data.train_y = labels_of(d.train, sel.train, plan.classes, plan.multiclass, features);
-  data.valid_y = labels_of(valid_split, sel.valid, plan.classes, plan.multiclass, features);
+  data.train_y = labels_of(d.train, sel.train, classes, plan.multiclass, features);
+  data.valid_y = labels_of(valid_split, sel.valid, classes, plan.multiclass, features);
   return data;
 }
 

@@ -14,6 +14,7 @@
 #include "amlz/core/hardcoded_algorithms.h"
 #include "amlz/core/op_semantics.h"
 #include "amlz/eval/backend.h"
+#include "amlz/search/mutator.h"
 #include "test_util.h"
 
 namespace amlz {
@@ -258,6 +259,33 @@ TEST(MulticlassCompile, RandomInstructionsNeverWriteTheFeaturesOrTheLabel) {
   EXPECT_TRUE(op_fits(Op::VectorSum, AddressSpace{1, 3, 0, LabelKind::Vector}));
   EXPECT_TRUE(op_fits(Op::ScalarSum, AddressSpace{1, 3, 0, LabelKind::Vector}));
   EXPECT_FALSE(op_fits(Op::ScalarSum, AddressSpace{1, 3, 0}));
+}
+
+// The mutator draws outputs as the generator does: mutants of the 10-class network (which writes neither v0 nor v1)
+// never write the features or the label, through any mutation type.
+TEST(MulticlassCompile, MutantsNeverWriteTheFeaturesOrTheLabel) {
+  MutatorOptions mo;
+  for (int t = 0; t < kNumMutationTypes; ++t) mo.types.push_back(static_cast<MutationType>(t));
+  mo.mutate_prob = 1.0;
+  mo.ops = test::all_ops();
+  mo.space = AddressSpace{5, 12, 4, LabelKind::Vector};
+  mo.max_sizes = {8, 10, 16};
+  const Mutator mutator(mo);
+  SearchRng rng(11);
+  Algorithm a = neural_net_multiclass_algorithm();
+  bool wrote_s0 = false;
+  for (int i = 0; i < 3000; ++i) {
+    a = mutator.mutate(i % 50 == 0 ? neural_net_multiclass_algorithm() : a, 1, rng);
+    for (Component c : kAllComponents)
+      for (const Instruction& in : a.component(c)) {
+        const Kind out = op_info(in.op).out;
+        if (out == Kind::Vector) {
+          ASSERT_GE(in.out, 2) << to_text(a);
+        }
+        wrote_s0 |= out == Kind::Scalar && in.out == 0;
+      }
+  }
+  EXPECT_TRUE(wrote_s0);  // s0 is ordinary memory on these tasks
 }
 
 // The DESIGN's proof of dead-code removal, for vector labels: random multiclass programs give bit-identical results

@@ -31,7 +31,7 @@ struct ProjectedTaskPlan {
   DataSource source;
   bool multiclass = false;   // projected_multiclass: one-hot labels over `classes`
   ClassPair pair;            // projected_binary
-  std::vector<int> classes;  // the classes the task uses: binary {positive, negative}; multiclass 0 .. K-1
+  std::vector<int> classes;  // projected_multiclass: the classes 0 .. K-1 (labels: one-hot over their positions)
   uint32_t param_seed = 0;   // the projection matrix
   uint32_t data_seed = 0;    // which examples train and validate; for pairs = "search", also the pair
 };
