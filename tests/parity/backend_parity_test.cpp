@@ -728,6 +728,41 @@ TEST(BackendParity, MulticlassHandWrittenAlgorithms) {
   checker.finish();
 }
 
+// The multiclass readout (softmax, largest error, argmax) is computed whole by every lane of a tile from all of v2,
+// so no result may depend on the lane mapping: bit-identical results, fingerprints included, across the sweep.
+TEST(BackendParity, MulticlassLaneMappingsGiveIdenticalResults) {
+  AMLZ_REQUIRE_DEVICE();
+  AddressSpace space{8, 12, 4};
+  space.labels = LabelKind::Vector;
+  for (int F : {8, 32}) {
+    const std::vector<Candidate> cands = random_candidates(quick() ? 60 : 400, parity_seed() + 97, all_ops(), space);
+    const ProgramBatch batch = batch_of(cands, 5);
+    const TaskSet tasks = test::multiclass_task_set(F, std::min(F, 10), 3, 24, 2, 10, parity_seed() + 3);
+    const std::vector<WorkItem> items = full_work_items(batch.size(), tasks);
+    for (EvalMode mode : {EvalMode::Full, EvalMode::Fingerprint}) {
+      EvalRequest request;
+      request.mode = mode;
+      for (Backend b : devices()) {
+        std::vector<TaskResult> first;
+        for (int lanes : lane_sweep()) {
+          const auto got = device_evaluator(b, lanes)->evaluate(batch, tasks, items, request);
+          if (first.empty()) {
+            first = got;
+            continue;
+          }
+          size_t differ = 0;
+          for (size_t k = 0; k < items.size(); ++k)
+            if (!bit_identical(first[k], got[k]) && ++differ <= 3)
+              ADD_FAILURE() << "F=" << F << " lanes=" << lanes << " item " << k << ": " << describe(got[k])
+                            << " vs " << describe(first[k]) << "\n"
+                            << to_text(cands[items[k].program].algorithm);
+          EXPECT_EQ(differ, 0u) << "F=" << F << " lanes=" << lanes;
+        }
+      }
+    }
+  }
+}
+
 // The seed's algorithms at the benchmark's scale: long training, both learn; agreement must be tight.
 TEST(BackendParity, HandWrittenAlgorithms) {
   AMLZ_REQUIRE_DEVICE();
