@@ -47,16 +47,18 @@ void visit_task_spec(V& v, const std::string& section, Acc acc) {
   AMLZ_TASK_KEY("valid_features", "unit_fixed: F values per validation example", valid_features);
   AMLZ_TASK_KEY("valid_labels", "unit_fixed: one label per validation example", valid_labels);
   v.named_list(
-      section, "dataset", "projected_binary: dataset(s); task i uses entry i mod count",
+      section, "dataset", "projected_binary/_multiclass: dataset(s); task i uses entry i mod count",
       [acc](Config & c) -> auto& { return acc(c).datasets; }, &enum_name<DatasetKind>, &enum_from_name<DatasetKind>,
       "dataset", "(" + enum_choices<DatasetKind>() + ")");
   AMLZ_TASK_COPY(datasets);
-  AMLZ_TASK_KEY("data_dir", "projected_binary: one folder per dataset (\"\": its default)", data_dirs);
+  AMLZ_TASK_KEY("data_dir", "projected_binary/_multiclass: one folder per dataset (\"\": its default)", data_dirs);
   AMLZ_TASK_KEY("pairs", "projected_binary: \"search\", \"held_out\" or class pairs \"4-6, 3-5\"", pairs);
   AMLZ_TASK_KEY("held_out_pairs", "projected_binary: pairs \"search\" never draws", held_out_pairs);
-  AMLZ_TASK_CHOICE("split", "projected_binary: validate on held-out training examples or the test split", split);
-  AMLZ_TASK_KEY("label_column", "projected_binary, csv: label column name or index (\"\": the last)", label_column);
-  AMLZ_TASK_KEY("cache_dir", "projected_binary: prepared-task cache (\"\": AMLZ_CACHE_DIR or ~/.cache/amlz; off)",
+  AMLZ_TASK_CHOICE("split", "projected_binary/_multiclass: validate on held-out training examples or the test split",
+                   split);
+  AMLZ_TASK_KEY("label_column", "projected_*, csv: label column name or index (\"\": the last)", label_column);
+  AMLZ_TASK_KEY("cache_dir",
+                "projected_binary/_multiclass: prepared-task cache (\"\": AMLZ_CACHE_DIR or ~/.cache/amlz; off)",
                 cache_dir);
   AMLZ_TASK_KEY("classes", "projected_multiclass: number of classes K (classes 0..K-1; 2 <= K <= features)", classes);
 }
