@@ -34,6 +34,8 @@ struct DeviceTask {
   uint32_t accuracy;         // 1 = EvalType::Accuracy
   uint32_t identity_epochs;  // leading epochs whose order is 0, 1, 2, ... (epoch 0 always, by construction): the
                              // kernel skips the dependent order lookup there
+  uint32_t classes;          // multiclass tasks: K, and train_y/valid_y hold one-hot rows of F floats; 0: one
+                             // label per example
 };
 
 // A work item after grouping by program (host/warp_jobs.cu).

@@ -39,8 +39,9 @@ double task_set_bytes(const TaskSpec& s) {
   const bool fixed = s.type == TaskType::UnitFixed;
   const double train = fixed ? static_cast<double>(s.train_labels.size()) : s.num_train;
   const double valid = fixed ? static_cast<double>(s.valid_labels.size()) : s.num_valid;
+  const double label = label_kind(s.type) == LabelKind::Vector ? s.features : 1;  // one-hot rows of F floats
   // Features and labels of every example, and the epoch orders (one index per training step), in 4-byte words.
-  return static_cast<double>(s.num_tasks) * 4.0 * ((train + valid) * (s.features + 1) + train * s.num_epochs);
+  return static_cast<double>(s.num_tasks) * 4.0 * ((train + valid) * (s.features + label) + train * s.num_epochs);
 }
 
 std::string gib(double bytes) {
@@ -64,11 +65,13 @@ int size_of(const ComponentSizes& s, Component c) {
 
 void validate_algorithm(const Config& c) {
   const AlgorithmConfig& a = c.algorithm;
+  AddressSpace space = c.memory;
+  space.labels = label_kind(c.search_tasks.type);
   for (Component comp : kAllComponents) {
     const std::string prefix = section_key(comp);
     const auto& ops = a.ops[static_cast<int>(comp)];
     for (Op op : ops)
-      if (!op_fits(op, c.memory))
+      if (!op_fits(op, space))
         fail(prefix + "_ops", std::string(op_name(op)) + " needs an output address the memory does not have (memory: " +
                                   std::to_string(c.memory.scalars) + " scalars, " + std::to_string(c.memory.vectors) +
                                   " vectors, " + std::to_string(c.memory.matrices) + " matrices)");
@@ -83,6 +86,16 @@ void validate_algorithm(const Config& c) {
            "is empty but algorithm.initial = \"random\" needs ops to fill " + std::to_string(init) + " instructions");
   }
   const AddressSpace need = required_space(a.initial);
+  const bool hand_written = a.initial != InitialAlgorithm::NoOp && a.initial != InitialAlgorithm::Random;
+  if (hand_written && need.labels != space.labels)
+    fail("algorithm.initial", std::string("\"") + enum_name(a.initial) + "\" is written for " +
+                                  (need.labels == LabelKind::Vector ? "projected_multiclass tasks (vector labels)"
+                                                                    : "tasks of scalar labels") +
+                                  ", but search_tasks.type is \"" + enum_name(c.search_tasks.type) + "\"" +
+                                  (space.labels == LabelKind::Vector ? " (use \"neural_net_multiclass\")" : ""));
+  if (c.train_budget.enabled && required_space(c.train_budget.baseline).labels != space.labels)
+    fail("train_budget.baseline", std::string("\"") + enum_name(c.train_budget.baseline) +
+                                      "\" is written for the other kind of labels than search_tasks.type's");
   if (c.memory.scalars < need.scalars || c.memory.vectors < need.vectors || c.memory.matrices < need.matrices)
     fail("algorithm.initial", std::string("\"") + enum_name(a.initial) + "\" needs at least " +
                                   std::to_string(need.scalars) + " scalars, " + std::to_string(need.vectors) +
@@ -186,6 +199,20 @@ void validate(const Config& c, ConfigUse use) {
     check_task_limits(spec, section);
     validate(spec, section);
   }
+  // One program runs on all three task sets, so they must pass labels the same way (bytecode.h LabelKind).
+  const LabelKind labels = label_kind(c.search_tasks.type);
+  for (const auto& [spec, section] :
+       {std::pair<const TaskSpec&, const char*>{c.select_tasks, "select_tasks"}, {c.final_tasks, "final_tasks"}})
+    if (label_kind(spec.type) != labels)
+      fail(std::string(section) + ".type",
+           std::string("is \"") + enum_name(spec.type) + "\" but search_tasks.type is \"" +
+               enum_name(c.search_tasks.type) +
+               "\": projected_multiclass tasks (vector labels) cannot be mixed with tasks of scalar labels");
+  if (labels == LabelKind::Vector && c.memory.vectors < 3)
+    fail("memory.vectors",
+         "must be at least 3 for projected_multiclass tasks (v0 features, v1 label, v2 prediction; "
+         "got " +
+             std::to_string(c.memory.vectors) + ")");
   if (!(c.max_abs_error > 0)) fail("evaluation.max_abs_error", "must be positive (inf: never stop early)");
   if (c.backend != "auto" && c.backend != "cpu" && c.backend != "cpu-reference" && c.backend != "cuda")
     fail("backend", "must be auto, cpu, cpu-reference or cuda (got '" + printable(c.backend) + "')");

@@ -40,11 +40,12 @@ uint32_t identity_epochs(const Task& t) {
 
 std::vector<uint64_t> signature_of(const TaskSet& ts) {
   std::vector<uint64_t> s;
-  s.reserve(ts.size() * 6);
+  s.reserve(ts.size() * 7);
   for (const Task& t : ts.tasks)
     s.insert(s.end(), {static_cast<uint64_t>(t.features), static_cast<uint64_t>(t.n_train),
                        static_cast<uint64_t>(t.n_epochs), static_cast<uint64_t>(t.n_valid),
-                       static_cast<uint64_t>(t.index), static_cast<uint64_t>(t.eval)});
+                       static_cast<uint64_t>(t.index), static_cast<uint64_t>(t.eval),
+                       static_cast<uint64_t>(t.classes)});
   return s;
 }
 
@@ -59,8 +60,9 @@ PackedTaskSet pack_task_set(const TaskSet& ts) {
     const size_t f = static_cast<size_t>(t.features);
     AMLZ_CHECK(t.n_train >= 0 && t.n_valid >= 0 && t.n_epochs >= 1, "task " + std::to_string(i) + " sizes");
     const size_t nt = static_cast<size_t>(t.n_train), nv = static_cast<size_t>(t.n_valid);
-    AMLZ_CHECK(t.train_x.size() == nt * f && t.train_y.size() == nt && t.valid_x.size() == nv * f &&
-                   t.valid_y.size() == nv && t.epoch_order.size() == nt * static_cast<size_t>(t.n_epochs),
+    const size_t label = t.label_width();
+    AMLZ_CHECK(t.train_x.size() == nt * f && t.train_y.size() == nt * label && t.valid_x.size() == nv * f &&
+                   t.valid_y.size() == nv * label && t.epoch_order.size() == nt * static_cast<size_t>(t.n_epochs),
                "task " + std::to_string(i) + ": data sizes do not match n_train/n_valid/n_epochs");
     for (uint32_t e : t.epoch_order) AMLZ_CHECK(e < nt, "task " + std::to_string(i) + ": epoch order out of range");
     DeviceTask& d = p.table[i];
@@ -75,6 +77,7 @@ PackedTaskSet pack_task_set(const TaskSet& ts) {
     d.n_valid = static_cast<uint32_t>(t.n_valid);
     d.accuracy = t.eval == EvalType::Accuracy ? 1u : 0u;
     d.identity_epochs = identity_epochs(t);
+    d.classes = static_cast<uint32_t>(t.classes);
   }
   AMLZ_CHECK(data_words < (size_t{1} << 32) && order_words < (size_t{1} << 32),
              "task set too large for the CUDA evaluator's 32-bit offsets (" + std::to_string(data_words) + " floats)");

@@ -32,6 +32,7 @@ struct TileItem {
   const DeviceTask* task;  // read through L1 when needed, not kept in registers
   uint32_t task_index;     // Task::index: keys random ops
   bool accuracy;
+  int classes;             // multiclass tasks: K (vector labels); 0: scalar labels
 };
 
 __device__ __forceinline__ TileItem tile_item(const KernelArgs& args, const WarpJob& job, int tile) {
@@ -41,6 +42,7 @@ __device__ __forceinline__ TileItem tile_item(const KernelArgs& args, const Warp
   t.task = args.tasks + (t.has_item ? args.items[t.item_index].task : 0u);
   t.task_index = t.has_item ? t.task->index : 0u;
   t.accuracy = t.has_item && t.task->accuracy != 0;
+  t.classes = t.has_item ? static_cast<int>(t.task->classes) : 0;
   return t;
 }
 
@@ -64,30 +66,76 @@ __device__ __forceinline__ float load_example(const KernelArgs& args, const Tile
   const DeviceTask* task = t.task;
   const float* xrow;
   float y;
+  const bool vector_labels = t.classes > 0;  // the label is a row of F floats, read again when needed
   if (training) {
     const uint32_t epoch = ts.epoch % task->n_epochs;  // as the CPU indexes epoch_order
     example = epoch < task->identity_epochs ? ts.j
                                             : __ldg(args.orders + task->order + epoch * task->n_train + ts.j);
     xrow = args.data + task->train_x + example * F;
-    y = __ldg(args.data + task->train_y + example);
+    y = vector_labels ? 0.0f : __ldg(args.data + task->train_y + example);
   } else {
     xrow = args.data + task->valid_x + ts.vj * F;
-    y = __ldg(args.data + task->valid_y + ts.vj);
+    y = vector_labels ? 0.0f : __ldg(args.data + task->valid_y + ts.vj);
     rc.phase = kPhaseValid;
     rc.step = ts.epoch * ts.n_valid + ts.vj;
   }
   it.set_features(load_features<F, L>(xrow, r), true);
-  it.s(kLabelScalar) = 0.0f;
+  if (vector_labels) {
+    Chunk<F / L> zero;
+#pragma unroll
+    for (int k = 0; k < F / L; ++k) zero.v[k] = 0.0f;
+    it.set_vector(kLabelVector, zero, true);  // Predict sees v1 = 0, as it sees s0 = 0 on other tasks
+  } else {
+    it.s(kLabelScalar) = 0.0f;
+  }
   return y;
+}
+
+// Multiclass tasks, after every Predict (run by all 32 lanes: it syncs; the program's kVectorLabels flag is the same
+// for the whole warp): each lane reads its task's F logits from v2 and computes, as every lane of a tile does, the
+// CPU's op_semantics.h functions in the same order. Training: v2's first K elements become the softmax (each lane
+// stores the elements it owns, masked by act) and the result is the largest |label - probability|; validation: the
+// 0/1 error of argmax. `label` is the one-hot row in task data (null for a lane without a task). Out of line, like
+// the cold ops, so its arrays do not weigh on the interpreter's registers.
+template <int F, int L>
+__device__ __noinline__ float multiclass_readout(const WarpMemory<F, L> m, const float* label, int classes,
+                                                 bool training, bool act) {
+  using G = Geometry<F, L>;
+  float v[F], y[F];
+  __syncwarp(kFullMask);  // Predict's last stores are visible
+#pragma unroll
+  for (int e = 0; e < F; ++e) v[e] = m.template load_vtile<1>(kPredictionVector, e).v[0];
+  __syncwarp(kFullMask);  // every lane has read before any writes back
+  for (int e = 0; e < F; ++e) y[e] = label ? __ldg(label + e) : 0.0f;
+  const int k = classes > 0 ? classes : 1;
+  float result;
+  if (training) {
+    softmax_in_place(v, k);
+    float* own = m.vown(kPredictionVector);
+#pragma unroll
+    for (int q = 0; q < G::kVE; ++q)
+      if (act) own[G::vslot(q)] = v[m.rank() * G::kVE + q];
+    result = multiclass_train_error(y, v, k);
+  } else {
+    result = multiclass_accuracy_error(y, v, k);
+  }
+  __syncwarp(kFullMask);
+  return result;
 }
 
 // After an active tile's Predict: the error decides whether Learn runs (training) or adds to the validation loss.
 // On classification tasks the training prediction is squashed and written back, so that Learn sees the
 // probability (spec §4).
+// On multiclass tasks `readout` is multiclass_readout()'s result: the training error, or the validation error.
 template <int F, int L>
 __device__ __forceinline__ bool after_predict(const KernelArgs& args, const TileItem& t, TileSchedule& ts,
-                                              const WarpInterpreter<F, L>& it, bool training, float y) {
+                                              const WarpInterpreter<F, L>& it, bool training, float y, float readout) {
   const bool fingerprint = args.fingerprint != 0;
+  if (t.classes > 0) {
+    if (training) return ts.after_training_predict(readout, args.max_abs_error, fingerprint);
+    ts.after_validation_predict(readout, args.max_abs_error, fingerprint, t.task, t.accuracy);
+    return false;
+  }
   if (training) {
     float s1 = it.s(kPredictionScalar);
     if (t.accuracy) {
@@ -102,13 +150,17 @@ __device__ __forceinline__ bool after_predict(const KernelArgs& args, const Tile
   return false;
 }
 
-// Before Learn: the label goes to s0, and the features back to v0 if Predict may have overwritten them.
+// Before Learn: the label goes to s0 (multiclass: the one-hot row to v1), and the features back to v0 if Predict
+// may have overwritten them.
 template <int F, int L>
 __device__ __forceinline__ void prepare_learn(const KernelArgs& args, const TileItem& t, const ProgramDesc& d,
                                               const WarpInterpreter<F, L>& it, int r, uint32_t example, float y) {
   if (d.flags & kPredictWritesV0)
     it.set_features(load_features<F, L>(args.data + t.task->train_x + example * F, r), true);
-  it.s(kLabelScalar) = y;
+  if (t.classes > 0)
+    it.set_vector(kLabelVector, load_features<F, L>(args.data + t.task->train_y + example * F, r), true);
+  else
+    it.s(kLabelScalar) = y;
 }
 
 template <int F, int L>
@@ -164,7 +216,13 @@ __device__ __forceinline__ void run_job(const KernelArgs& args, const WarpJob jo
       if (t.has_item) ts.start(args.items[t.item_index], t.task);
       stage = kPredict;
     } else if (stage == kPredict) {
-      learn_now = act && after_predict<F, L>(args, t, ts, it, training, y);
+      float readout = 0.0f;
+      if (d.flags & kVectorLabels) {  // warp-uniform: one program per warp
+        const float* label = nullptr;
+        if (act) label = args.data + (training ? t.task->train_y + example * F : t.task->valid_y + ts.vj * F);
+        readout = multiclass_readout<F, L>(it.memory(), label, t.classes, training, act);
+      }
+      learn_now = act && after_predict<F, L>(args, t, ts, it, training, y, readout);
       stage = __any_sync(kFullMask, learn_now) ? kLearn : kPredict;
     } else {
       if (learn_now) ts.after_learn(fingerprint, t.task, t.accuracy);

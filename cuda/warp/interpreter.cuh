@@ -102,15 +102,21 @@ class WarpInterpreter {
 
   // v0 <- this lane's slice of the features.
   __device__ __forceinline__ void set_features(const Chunk<G::kVE>& x, bool act) const {
-    float* v0 = m_.vown(0);
+    set_vector(kFeaturesVector, x, act);
+  }
+  // Vector i <- this lane's slice x (the features; on multiclass tasks also the label v1).
+  __device__ __forceinline__ void set_vector(int i, const Chunk<G::kVE>& x, bool act) const {
+    float* v = m_.vown(i);
 #pragma unroll
     for (int p = 0; p < kVChunks; ++p) {
       Chunk<kVC> c;
 #pragma unroll
       for (int k = 0; k < kVC; ++k) c.v[k] = x.v[p * kVC + k];
-      if (act) store_chunk<kVC>(v0 + p * 32 * kVC, c);
+      if (act) store_chunk<kVC>(v + p * 32 * kVC, c);
     }
   }
+  // The memory view (a few pointers), for the executor's out-of-line multiclass readout.
+  __device__ __forceinline__ const Mem& memory() const { return m_; }
 
   // Runs n instructions. The next instruction's 16 bytes are fetched while the current one executes, so the
   // warp-uniform load's latency hides behind the op. `act` masks every store of tiles that must not run (tasks

@@ -39,7 +39,13 @@ int cmd_eval(int argc, const char* const* argv) {
     options.finish();
     const Algorithm a = read_algorithm_file(file);
     check_fits(a, config.memory);
-    const Program program = compile(a);
+    if (!predictions.empty() && config.memory.labels == LabelKind::Vector)
+      throw ConfigError(
+          "--predictions records scalar predictions (s1); projected_multiclass tasks (vector labels) "
+          "are not supported by it");
+    CompileOptions compile_options;
+    compile_options.labels = config.memory.labels;
+    const Program program = compile(a, compile_options);
     if (auto problem = verify(program)) throw std::logic_error("compiled program fails verification: " + *problem);
 
     const TaskSpec& spec = which == "search"   ? config.search_tasks

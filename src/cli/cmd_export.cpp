@@ -49,6 +49,10 @@ int cmd_export(int argc, const char* const* argv) {
     ExportOptions o;
     if (app.get_config_ptr()->count() > 0) {
       options.finish();
+      if (config.memory.labels == LabelKind::Vector)
+        throw ConfigError(
+            "amlz export writes the executor of scalar labels (s0, s1); projected_multiclass tasks "
+            "(vector labels) are not supported by export");
       o.memory = config.memory;  // arrays sized as amlz sizes them; the algorithm must fit
     }
     o.format = *enum_from_name<ExportFormat>(format);

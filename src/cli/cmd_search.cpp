@@ -228,6 +228,7 @@ int cmd_resume(int argc, const char* const* argv) {
     const StopSignals signals;
     auto evaluator = with_test_hooks(make_configured_evaluator(config));
     RunDirectory rd(dir, dir_state);
+    rd.set_labels(config.memory.labels);
     CheckpointFiles checkpoints(rd, expected, config.checkpoint_every, main_good);
     SearchReporter reporter(rd, config, {quiet, isatty(STDERR_FILENO) == 1});
     std::cerr << "resuming run directory: " << printable(rd.path()) << " (experiment " << resume.experiment << ", "
@@ -262,6 +263,7 @@ int cmd_search(int argc, const char* const* argv) {
     const StopSignals signals;
     auto evaluator = with_test_hooks(make_configured_evaluator(config));
     RunDirectory dir(config.out);
+    dir.set_labels(config.memory.labels);
     const std::string config_text = to_toml(config);
     CheckpointFiles checkpoints(dir, checkpoint_header_for(config.seed, config_text), config.checkpoint_every, false);
     SearchReporter reporter(dir, config, {quiet, isatty(STDERR_FILENO) == 1});

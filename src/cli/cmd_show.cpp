@@ -31,7 +31,13 @@ int cmd_show(int argc, const char* const* argv) {
     if (with_config) options.finish();
     const Algorithm a = read_algorithm_file(file);
     if (with_config) check_fits(a, config.memory);
-    const Program p = compile(a);
+    if (simplified && config.memory.labels == LabelKind::Vector)
+      throw ConfigError(
+          "--simplify names variables by the roles of scalar labels (s0, s1); it does not support "
+          "projected_multiclass tasks (vector labels)");
+    CompileOptions compile_options;
+    compile_options.labels = config.memory.labels;  // scalar labels without --config
+    const Program p = compile(a, compile_options);
     std::cout << (simplified ? to_text(simplify(a)) : to_text(a));
     std::cout << "# " << a.setup.size() << " setup, " << a.predict.size() << " predict, " << a.learn.size()
               << " learn instructions; " << (p.code.size()) << " live after dead-code removal\n";

@@ -47,17 +47,20 @@ void visit_task_spec(V& v, const std::string& section, Acc acc) {
   AMLZ_TASK_KEY("valid_features", "unit_fixed: F values per validation example", valid_features);
   AMLZ_TASK_KEY("valid_labels", "unit_fixed: one label per validation example", valid_labels);
   v.named_list(
-      section, "dataset", "projected_binary: dataset(s); task i uses entry i mod count",
+      section, "dataset", "projected_binary/_multiclass: dataset(s); task i uses entry i mod count",
       [acc](Config & c) -> auto& { return acc(c).datasets; }, &enum_name<DatasetKind>, &enum_from_name<DatasetKind>,
       "dataset", "(" + enum_choices<DatasetKind>() + ")");
   AMLZ_TASK_COPY(datasets);
-  AMLZ_TASK_KEY("data_dir", "projected_binary: one folder per dataset (\"\": its default)", data_dirs);
+  AMLZ_TASK_KEY("data_dir", "projected_binary/_multiclass: one folder per dataset (\"\": its default)", data_dirs);
   AMLZ_TASK_KEY("pairs", "projected_binary: \"search\", \"held_out\" or class pairs \"4-6, 3-5\"", pairs);
   AMLZ_TASK_KEY("held_out_pairs", "projected_binary: pairs \"search\" never draws", held_out_pairs);
-  AMLZ_TASK_CHOICE("split", "projected_binary: validate on held-out training examples or the test split", split);
-  AMLZ_TASK_KEY("label_column", "projected_binary, csv: label column name or index (\"\": the last)", label_column);
-  AMLZ_TASK_KEY("cache_dir", "projected_binary: prepared-task cache (\"\": AMLZ_CACHE_DIR or ~/.cache/amlz; off)",
+  AMLZ_TASK_CHOICE("split", "projected_binary/_multiclass: validate on held-out training examples or the test split",
+                   split);
+  AMLZ_TASK_KEY("label_column", "projected_*, csv: label column name or index (\"\": the last)", label_column);
+  AMLZ_TASK_KEY("cache_dir",
+                "projected_binary/_multiclass: prepared-task cache (\"\": AMLZ_CACHE_DIR or ~/.cache/amlz; off)",
                 cache_dir);
+  AMLZ_TASK_KEY("classes", "projected_multiclass: number of classes K (classes 0..K-1; 2 <= K <= features)", classes);
 }
 #undef AMLZ_TASK_KEY
 #undef AMLZ_TASK_CHOICE
@@ -85,8 +88,10 @@ void visit_config(V& v) {
   AMLZ_KEY(value, "", "checkpoint_every", "seconds between checkpoints (0: only when a signal stops the run)",
            checkpoint_every);
 
-  AMLZ_KEY(value, "memory", "scalars", "scalar addresses (s0 = label, s1 = prediction)", memory.scalars);
-  AMLZ_KEY(value, "memory", "vectors", "vector addresses (v0 = features)", memory.vectors);
+  AMLZ_KEY(value, "memory", "scalars", "scalar addresses (s0 = label, s1 = prediction; multiclass: ordinary)",
+           memory.scalars);
+  AMLZ_KEY(value, "memory", "vectors", "vector addresses (v0 = features; multiclass: v1 = label, v2 = prediction)",
+           memory.vectors);
   AMLZ_KEY(value, "memory", "matrices", "matrix addresses", memory.matrices);
 
   visit_task_spec(v, "search_tasks", [](Config& c) -> TaskSpec& { return c.search_tasks; });
@@ -375,6 +380,7 @@ void ConfigOptions::finish() {
   };
   inherit("select_tasks", config_.search_tasks, config_.select_tasks);
   inherit("final_tasks", config_.select_tasks, config_.final_tasks);
+  config_.memory.labels = label_kind(config_.search_tasks.type);
   try {
     validate(config_, use_);
   } catch (const ConfigError& e) {

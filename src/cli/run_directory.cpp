@@ -210,9 +210,11 @@ void RunDirectory::track_best(int experiment, const SearchProgress& p, const Ind
     written_.push_back("best_history.csv");
   }
   char line[256];
+  CompileOptions compile_options;
+  compile_options.labels = labels_;
   std::snprintf(line, sizeof line, "%d,%lld,%.3f,%.0f,%.3f,%.9f,%zu,%zu\n", experiment,
                 static_cast<long long>(p.individuals), p.elapsed_seconds, individuals, run_seconds(), best.fitness,
-                best.algorithm.size(), compile(best.algorithm).code.size());
+                best.algorithm.size(), compile(best.algorithm, compile_options).code.size());
   best_history_ << line << std::flush;
   ++best_rows_;
   if (!best_history_)

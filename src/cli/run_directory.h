@@ -53,6 +53,8 @@ class RunDirectory {
   // After every batch: when the population's best beats the experiment's record, a row of best_history.csv
   // (where in the run, fitness, instructions and live instructions), which the plot marks.
   void track_best(int experiment, const SearchProgress& p, const Individual& best);
+  // The tasks' label kind (bytecode.h), which decides which instructions are live; scalar labels by default.
+  void set_labels(LabelKind labels) { labels_ = labels; }
   // progress.svg from the directory's files so far (cli/progress_plot.h). Written every few seconds by
   // append_progress(); call it once more when the run ends.
   void write_plot();
@@ -81,6 +83,7 @@ class RunDirectory {
   int64_t experiment_individuals_ = 0;  // its individuals so far
   double record_ = 0;                   // its best fitness so far (best_history.csv)
   bool has_record_ = false;
+  LabelKind labels_ = LabelKind::Scalar;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_plot_{};
 };

@@ -47,18 +47,29 @@ LiveSet live_in(const std::vector<Instruction>& code, LiveSet live, std::vector<
   return live;
 }
 
-// The executor overwrites s0 and v0 before every Predict and Learn, so they are never live across a boundary.
-LiveSet across_boundary(LiveSet s) {
-  s.reset(Kind::Scalar, kLabelScalar);
-  s.reset(Kind::Vector, kFeaturesVector);
-  return s;
-}
+// The executor overwrites the features and the label (s0 and v0; with vector labels v0 and v1) before every Predict
+// and Learn, so they are never live across a boundary.
+struct Boundary {
+  LabelKind labels;
+  LiveSet operator()(LiveSet s) const {
+    if (labels == LabelKind::Vector)
+      s.reset(Kind::Vector, kLabelVector);
+    else
+      s.reset(Kind::Scalar, kLabelScalar);
+    s.reset(Kind::Vector, kFeaturesVector);
+    return s;
+  }
+};
 
 }  // namespace
 
-void mark_live(const Algorithm& a, LiveMarks& live) {
-  LiveSet read_after_predict;  // the executor reads the prediction after every Predict
-  read_after_predict.set(Kind::Scalar, kPredictionScalar);
+void mark_live(const Algorithm& a, LiveMarks& live, LabelKind labels) {
+  const Boundary across_boundary{labels};
+  LiveSet read_after_predict;  // the executor reads the prediction (s1, or v2 with vector labels) after every Predict
+  if (labels == LabelKind::Vector)
+    read_after_predict.set(Kind::Vector, kPredictionVector);
+  else
+    read_after_predict.set(Kind::Scalar, kPredictionScalar);
   LiveSet in_predict, in_learn;
   for (;;) {
     LiveSet out_predict = read_after_predict;
@@ -90,13 +101,14 @@ void compile_into(const Algorithm& a, Program& p, LiveMarks& keep, const Compile
   for (int c = 0; c < kNumComponents; ++c)
     AMLZ_CHECK(comps[c]->size() < kMaxComponentSize, "component too long for the bytecode");
   if (options.remove_dead_code) {
-    mark_live(a, keep);
+    mark_live(a, keep, options.labels);
   } else {
     for (int c = 0; c < kNumComponents; ++c) keep[c].assign(comps[c]->size(), true);
   }
 
-  // Address maps: s0, s1 and v0 are fixed; everything else used by a kept instruction is numbered in order. A slot
-  // holds the new address + 1 (0: not used yet), so the map starts as zeros: compile() runs for every candidate.
+  // Address maps: s0, s1 and v0 (with vector labels also v1 and v2) are fixed; everything else used by a kept
+  // instruction is numbered in order. A slot holds the new address + 1 (0: not used yet), so the map starts as zeros:
+  // compile() runs for every candidate.
   std::array<std::array<uint16_t, 256>, 4> map{};
   std::array<int, 4> count{0, 0, 0, 0};
   auto use = [&](Kind k, uint8_t addr) {
@@ -108,6 +120,10 @@ void compile_into(const Algorithm& a, Program& p, LiveMarks& keep, const Compile
   use(Kind::Scalar, kLabelScalar);
   use(Kind::Scalar, kPredictionScalar);
   use(Kind::Vector, kFeaturesVector);
+  if (options.labels == LabelKind::Vector) {
+    use(Kind::Vector, kLabelVector);
+    use(Kind::Vector, kPredictionVector);
+  }
   for (int c = 0; c < kNumComponents; ++c)
     for (size_t i = 0; i < comps[c]->size(); ++i) {
       if (!keep[c][i]) continue;
@@ -154,6 +170,7 @@ void compile_into(const Algorithm& a, Program& p, LiveMarks& keep, const Compile
   p.desc.n_scalars = static_cast<uint8_t>(count[static_cast<int>(Kind::Scalar)]);
   p.desc.n_vectors = static_cast<uint8_t>(count[static_cast<int>(Kind::Vector)]);
   p.desc.n_matrices = static_cast<uint8_t>(count[static_cast<int>(Kind::Matrix)]);
+  p.desc.flags = options.labels == LabelKind::Vector ? kVectorLabels : 0;
   p.desc.flags = program_flags(p.code.data(), p.desc);
 }
 

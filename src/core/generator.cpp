@@ -9,15 +9,25 @@ uint8_t random_input_address(Kind k, const AddressSpace& space, SearchRng& rng) 
   return static_cast<uint8_t>(rng.uniform_below(static_cast<uint32_t>(address_count(space, k))));
 }
 
+int lowest_output_address(Kind k, LabelKind labels) {
+  const bool vector_labels = labels == LabelKind::Vector;
+  switch (k) {
+    case Kind::Scalar: return vector_labels ? 0 : 1;  // never the label s0
+    case Kind::Vector: return vector_labels ? 2 : 1;  // never the features v0 (nor the label v1)
+    case Kind::None:
+    case Kind::Matrix: break;
+  }
+  return 0;
+}
+
 uint8_t random_output_address(Kind k, const AddressSpace& space, SearchRng& rng) {
-  const int lowest = k == Kind::Matrix ? 0 : 1;  // never overwrite the label s0 or the features v0
-  return static_cast<uint8_t>(rng.uniform_int(lowest, address_count(space, k)));
+  return static_cast<uint8_t>(rng.uniform_int(lowest_output_address(k, space.labels), address_count(space, k)));
 }
 
 bool op_fits(Op op, const AddressSpace& space) {
   const OpInfo& info = op_info(op);
   auto has_input = [&](Kind k) { return k == Kind::None || address_count(space, k) >= 1; };
-  const int need_out = info.out == Kind::Matrix ? 1 : 2;
+  const int need_out = lowest_output_address(info.out, space.labels) + 1;
   return has_input(info.in1) && has_input(info.in2) &&
          (info.out == Kind::None || address_count(space, info.out) >= need_out);
 }

@@ -14,6 +14,7 @@ AddressSpace required_space(InitialAlgorithm a) {
     case InitialAlgorithm::Linear: return {4, 3, 0};
     case InitialAlgorithm::NeuralNet:
     case InitialAlgorithm::DamagedNeuralNet: return {5, 9, 2};
+    case InitialAlgorithm::NeuralNetMulticlass: return {4, 11, 3, LabelKind::Vector};
   }
   return {};
 }
@@ -73,6 +74,34 @@ Algorithm damaged_neural_net_algorithm() {
   return parse_algorithm(neural_net_text(0.01f, 0.1f, false), "damaged neural-net algorithm");
 }
 
+Algorithm neural_net_multiclass_algorithm(float learning_rate, float init_scale) {
+  const std::string scale = format_float(init_scale);
+  const std::string text = "def Setup():\n  m1 = gaussian(0, " + scale + ", (n_features, n_features))\n" +
+                           "  m0 = gaussian(0, " + scale +
+                           ", (n_features, n_features))\n  s3 = " + format_float(learning_rate) + R"(
+def Predict():
+  v3 = dot(m0, v0)
+  v3 = v3 + v6             # hidden biases
+  v4 = maximum(v3, v5)     # ReLU (v5 stays 0)
+  v2 = dot(m1, v4)         # the logits
+  v2 = v2 + v7             # output biases
+def Learn():
+  v8 = v1 - v2             # label - softmax: minus the cross-entropy gradient of the logits
+  v8 = s3 * v8             # scaled by the learning rate
+  v7 = v7 + v8             # output biases
+  v9 = heaviside(v3, 1.0)  # ReLU gradient
+  m2 = transpose(m1)
+  v10 = dot(m2, v8)        # back-propagate through the (old) output weights
+  v9 = v9 * v10
+  m2 = outer(v8, v4)       # output weights
+  m1 = m1 + m2
+  v6 = v6 + v9             # hidden biases
+  m2 = outer(v9, v0)       # hidden weights
+  m0 = m0 + m2
+)";
+  return parse_algorithm(text, "multiclass neural-net algorithm");
+}
+
 void pad_with_noops(Algorithm& a, const ComponentSizes& sizes) {
   const int want[kNumComponents] = {sizes.setup, sizes.predict, sizes.learn};
   for (Component c : kAllComponents) {
@@ -93,6 +122,7 @@ Algorithm make_algorithm(InitialAlgorithm kind, const ComponentSizes& sizes, con
     case InitialAlgorithm::Linear: a = linear_algorithm(); break;
     case InitialAlgorithm::NeuralNet: a = neural_net_algorithm(); break;
     case InitialAlgorithm::DamagedNeuralNet: a = damaged_neural_net_algorithm(); break;
+    case InitialAlgorithm::NeuralNetMulticlass: a = neural_net_multiclass_algorithm(); break;
   }
   pad_with_noops(a, sizes);
   return a;

@@ -20,7 +20,7 @@ uint32_t ProgramBatch::add(const Program& p, uint32_t eval_seed) {
 }
 
 uint8_t program_flags(const Instr* code, const ProgramDesc& d) {
-  uint8_t flags = 0;
+  uint8_t flags = d.flags & kVectorLabels;  // how it was compiled, not a fact of the code
   const size_t n = static_cast<size_t>(d.n_setup) + d.n_predict + d.n_learn;
   for (size_t k = 0; k < n; ++k) {
     const Instr& in = code[k];
@@ -40,6 +40,8 @@ std::optional<std::string> verify_program(const ProgramDesc& d, const Instr* cod
     return "the components add up to " + std::to_string(n) + " instructions but the code holds " +
            std::to_string(available);
   if (d.n_scalars < 2 || d.n_vectors < 1) return std::string("s0, s1 and v0 must be allocated");
+  if ((d.flags & kVectorLabels) && d.n_vectors < 3)
+    return std::string("a program for vector labels must allocate v1 and v2");
   const AddressSpace memory{d.n_scalars, d.n_vectors, d.n_matrices};
   for (size_t i = 0; i < n; ++i) {
     const Instr& in = code[i];

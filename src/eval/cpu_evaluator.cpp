@@ -49,9 +49,10 @@ struct Schedule {
   int features, n_train, n_epochs;
   uint32_t train_steps, valid_steps;  // effective: capped by the task
   EvalType eval;
+  int classes;  // multiclass K (0: scalar labels)
   bool operator==(const Schedule& o) const {
     return features == o.features && n_train == o.n_train && n_epochs == o.n_epochs && train_steps == o.train_steps &&
-           valid_steps == o.valid_steps && eval == o.eval;
+           valid_steps == o.valid_steps && eval == o.eval && classes == o.classes;
   }
 };
 
@@ -61,7 +62,8 @@ Schedule schedule_of(const WorkItem& w, const Task& t) {
           t.n_epochs,
           std::min(w.train_steps, t.max_train_steps()),
           std::min<uint32_t>(w.valid_steps, static_cast<uint32_t>(t.n_valid)),
-          t.eval};
+          t.eval,
+          t.classes};
 }
 
 class CpuEvaluator final : public Evaluator {
@@ -188,8 +190,9 @@ class CpuEvaluator final : public Evaluator {
     }
     arrangement_of_.assign(compositions_.size(), kNoArrangement);
     size_t arrangements = 0;
+    // Multiclass groups gather their examples (the arrangement holds one scalar label per step).
     for (size_t c = 0; c < compositions_.size(); ++c)
-      if (compositions_[c].second >= kMinSharing &&
+      if (compositions_[c].second >= kMinSharing && groups_[compositions_[c].first].tasks[0]->classes == 0 &&
           cpu::arranged_examples_size(groups_[compositions_[c].first]) <= kMaxArrangedFloats)
         arrangement_of_[c] = arrangements++;
     if (arranged_.size() < arrangements) arranged_.resize(arrangements);

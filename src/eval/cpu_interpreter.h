@@ -44,9 +44,13 @@ class Interpreter {
   VecMap v(int i) { return VecMap(vec(i)); }
   MatMap m(int i) { return MatMap(mat(i)); }
 
-  void set_features(const float* x) {
-    for (int j = 0; j < F; ++j) v_[j] = static_cast<T>(x[j]);
+  void set_features(const float* x) { set_vector(kFeaturesVector, x); }
+  // Vector i <- x (F floats), or zeros when x is null.
+  void set_vector(int i, const float* x) {
+    T* v = vec(i);
+    for (int j = 0; j < F; ++j) v[j] = x ? static_cast<T>(x[j]) : T(0);
   }
+  T* vector_data(int i) { return vec(i); }
 
   // The hot loop: execute() is forced inline so each instruction costs one indexed jump, not a call.
   AMLZ_FORCEINLINE void run(const Instr* code, int n, const RandomStream& rc) {
@@ -219,6 +223,10 @@ TaskResult execute_task(Interpreter<T, F>& it, const Instr* code, const ProgramD
   const bool fingerprint = req.mode == EvalMode::Fingerprint;
   const uint32_t seed = fingerprint ? req.fingerprint_seed : d.eval_seed;
   const bool accuracy = task.eval == EvalType::Accuracy;
+  // Multiclass tasks (LabelKind::Vector, bytecode.h): the one-hot label goes to v1 (zeros during Predict), the K
+  // logits are read from v2; op_semantics.h has the softmax, the training error and the 0/1 validation error.
+  const bool vector_labels = task.classes > 0;
+  const int k = task.classes;
   const T max_err = static_cast<T>(req.max_abs_error);
   // Predict must not leak a changed v0 into Learn; only hand-written programs ever write v0.
   const bool predict_writes_v0 = (d.flags & kPredictWritesV0) != 0;
@@ -243,12 +251,25 @@ TaskResult execute_task(Interpreter<T, F>& it, const Instr* code, const ProgramD
     const uint32_t* order = &task.epoch_order[static_cast<size_t>(epoch % task.n_epochs) * per_epoch];
     for (uint32_t j = 0; j < n; ++j, ++step) {
       const float* x = &task.train_x[static_cast<size_t>(order[j]) * F];
-      const T y = static_cast<T>(task.train_y[order[j]]);
+      const T y = vector_labels ? T(0) : static_cast<T>(task.train_y[order[j]]);
+      const float* y_vector = vector_labels ? &task.train_y[static_cast<size_t>(order[j]) * F] : nullptr;
       it.set_features(x);
-      it.s(kLabelScalar) = T(0);
+      if (vector_labels)
+        it.set_vector(kLabelVector, nullptr);
+      else
+        it.s(kLabelScalar) = T(0);
       it.run(predict, d.n_predict, {seed, task.index, kPhaseTrain, step});
-      if (accuracy) it.s(kPredictionScalar) = sigmoid(it.s(kPredictionScalar));
-      const T err = std::abs(y - it.s(kPredictionScalar));
+      T err;
+      if (vector_labels) {
+        T* p = it.vector_data(kPredictionVector);
+        softmax_in_place(p, k);
+        T label[F];
+        for (int e = 0; e < F; ++e) label[e] = static_cast<T>(y_vector[e]);
+        err = multiclass_train_error(label, p, k);
+      } else {
+        if (accuracy) it.s(kPredictionScalar) = sigmoid(it.s(kPredictionScalar));
+        err = std::abs(y - it.s(kPredictionScalar));
+      }
       ++r.train_steps;
       if (fingerprint && epoch == 0) hash = hash_combine(hash, float_hash_bits(static_cast<float>(err)));
       if (error_is_bad(err, max_err)) {
@@ -259,7 +280,10 @@ TaskResult execute_task(Interpreter<T, F>& it, const Instr* code, const ProgramD
         return r;
       }
       if (predict_writes_v0) it.set_features(x);
-      it.s(kLabelScalar) = y;
+      if (vector_labels)
+        it.set_vector(kLabelVector, y_vector);
+      else
+        it.s(kLabelScalar) = y;
       it.run(learn, d.n_learn, {seed, task.index, kPhaseTrain, step});
     }
     remaining -= n;
@@ -270,11 +294,22 @@ TaskResult execute_task(Interpreter<T, F>& it, const Instr* code, const ProgramD
     bool failed = false;
     for (uint32_t j = 0; j < n_valid; ++j) {
       it.set_features(&task.valid_x[static_cast<size_t>(j) * F]);
-      it.s(kLabelScalar) = T(0);
+      if (vector_labels)
+        it.set_vector(kLabelVector, nullptr);
+      else
+        it.s(kLabelScalar) = T(0);
       it.run(predict, d.n_predict, {seed, task.index, kPhaseValid, epoch * n_valid + j});
-      const T y = static_cast<T>(task.valid_y[j]);
-      const T s1 = it.s(kPredictionScalar);
-      const T e = accuracy ? accuracy_error(y, s1) : y - s1;
+      T e;
+      if (vector_labels) {
+        const float* y_vector = &task.valid_y[static_cast<size_t>(j) * F];
+        T label[F];
+        for (int i = 0; i < F; ++i) label[i] = static_cast<T>(y_vector[i]);
+        e = multiclass_accuracy_error(label, it.vector_data(kPredictionVector), k);
+      } else {
+        const T y = static_cast<T>(task.valid_y[j]);
+        const T s1 = it.s(kPredictionScalar);
+        e = accuracy ? accuracy_error(y, s1) : y - s1;
+      }
       if (fingerprint && epoch == 0) hash = hash_combine(hash, float_hash_bits(static_cast<float>(std::abs(e))));
       if (error_is_bad(T(std::abs(e)), max_err)) {
         if (r.status == EvalStatus::Ok) r.status = stop(std::abs(e));

@@ -12,8 +12,13 @@ void check_evaluation_input(const ProgramBatch& batch, const TaskSet& tasks, con
   if (auto problem = verify(batch)) AMLZ_CHECK(false, "the batch fails bytecode verification: " + *problem);
   for (const Task& t : tasks.tasks)
     AMLZ_CHECK(is_supported_features(t.features), "task with unsupported feature size " + std::to_string(t.features));
-  for (const WorkItem& w : items)
+  for (const WorkItem& w : items) {
     AMLZ_CHECK(w.program < batch.size() && w.task < tasks.size(), "work item out of range");
+    const bool vector_labels = (batch.programs[w.program].flags & kVectorLabels) != 0;
+    AMLZ_CHECK(vector_labels == (tasks.tasks[w.task].labels() == LabelKind::Vector),
+               "a program compiled for " + std::string(vector_labels ? "vector" : "scalar") +
+                   " labels was given a task of the other kind (compile with CompileOptions::labels = the tasks')");
+  }
 }
 
 std::vector<WorkItem> full_work_items(size_t num_programs, const TaskSet& tasks) {

@@ -307,6 +307,7 @@ class Runner {
     const EvalRequest& req = *g.request;
     fingerprint_ = req.mode == EvalMode::Fingerprint;
     accuracy_ = g.tasks[0]->eval == EvalType::Accuracy;
+    classes_ = g.tasks[0]->classes;  // > 0: multiclass, vector labels (every lane's task has the same K)
     max_err_ = req.max_abs_error;
     saved_ = lanes_.S(0) + (rows_ + size_t{F} * F) * L;
     for (int l = 0; l < L; ++l) y_[l] = 0.0f;
@@ -337,6 +338,7 @@ class Runner {
         for (int l = 0; l < n_; ++l) order[l] = &g_.tasks[l]->epoch_order[size_t{epoch % n_epochs} * per_epoch];
       for (uint32_t j = 0; j < n; ++j, ++step) {
         const float* rows[L];
+        const float* label_rows[L];  // multiclass: each lane's one-hot label (F floats)
         const float* arranged = g_.examples ? g_.examples + size_t{step} * (F + 1) * L : nullptr;
         if (arranged) {
           copy_rows(V(kFeaturesVector), arranged, F);
@@ -345,18 +347,27 @@ class Runner {
           for (int l = 0; l < n_; ++l) {
             const uint32_t k = order[l][j];
             rows[l] = &g_.tasks[l]->train_x[size_t{k} * F];
-            y_[l] = g_.tasks[l]->train_y[k];
+            if (classes_ > 0)
+              label_rows[l] = &g_.tasks[l]->train_y[size_t{k} * F];
+            else
+              y_[l] = g_.tasks[l]->train_y[k];
           }
-          load_features(rows);
+          load_vector(kFeaturesVector, rows);
         }
-        set_scalar(kLabelScalar, hn::Zero(DF()));
-        run_code(predict, d_.n_predict, kPhaseTrain, step);
-        float* s1 = S(kPredictionScalar);
-        if (accuracy_)
-          for (int l = 0; l < n_; ++l) s1[l] = sigmoid(s1[l]);
-        for (size_t c = 0; c < L; c += N) {
-          const DF d;
-          hn::Store(hn::Abs(hn::Sub(hn::Load(d, y_ + c), hn::Load(d, s1 + c))), d, err_ + c);
+        if (classes_ > 0) {
+          zero_vector(kLabelVector);
+          run_code(predict, d_.n_predict, kPhaseTrain, step);
+          multiclass_train_errors(label_rows);
+        } else {
+          set_scalar(kLabelScalar, hn::Zero(DF()));
+          run_code(predict, d_.n_predict, kPhaseTrain, step);
+          float* s1 = S(kPredictionScalar);
+          if (accuracy_)
+            for (int l = 0; l < n_; ++l) s1[l] = sigmoid(s1[l]);
+          for (size_t c = 0; c < L; c += N) {
+            const DF d;
+            hn::Store(hn::Abs(hn::Sub(hn::Load(d, y_ + c), hn::Load(d, s1 + c))), d, err_ + c);
+          }
         }
         if (hashing) hash_errors();
         if (const uint32_t bad = bad_lanes() & active) {
@@ -375,9 +386,12 @@ class Runner {
           if (arranged)
             copy_rows(V(kFeaturesVector), arranged, F);
           else
-            load_features(rows);
+            load_vector(kFeaturesVector, rows);
         }
-        set_scalar(kLabelScalar, y_);
+        if (classes_ > 0)
+          load_vector(kLabelVector, label_rows);
+        else
+          set_scalar(kLabelScalar, y_);
         run_code(learn, d_.n_learn, kPhaseTrain, step);
       }
       remaining -= n;
@@ -399,15 +413,30 @@ class Runner {
           const float* rows[L];
           for (int l = 0; l < n_; ++l) {
             rows[l] = &g_.tasks[l]->valid_x[size_t{j} * F];
-            y_[l] = g_.tasks[l]->valid_y[j];
+            if (classes_ == 0) y_[l] = g_.tasks[l]->valid_y[j];
           }
-          load_features(rows);
+          load_vector(kFeaturesVector, rows);
         }
-        set_scalar(kLabelScalar, hn::Zero(DF()));
+        if (classes_ > 0)
+          zero_vector(kLabelVector);
+        else
+          set_scalar(kLabelScalar, hn::Zero(DF()));
         run_code(predict, d_.n_predict, kPhaseValid, epoch * n_valid + j);
         const float* s1 = S(kPredictionScalar);
         alignas(64) float e[L];
-        if (accuracy_) {
+        if (classes_ > 0) {
+          for (int l = 0; l < L; ++l) {
+            if (l >= n_) {
+              e[l] = 0.0f;
+              continue;
+            }
+            float label[F], logits[F];
+            gather_lane(V(kPredictionVector), l, logits);
+            const float* y = &g_.tasks[l]->valid_y[size_t{j} * F];
+            for (int i = 0; i < F; ++i) label[i] = y[i];
+            e[l] = multiclass_accuracy_error(label, logits, classes_);
+          }
+        } else if (accuracy_) {
           for (int l = 0; l < L; ++l) e[l] = l < n_ ? accuracy_error(y_[l], s1[l]) : 0.0f;
         } else {
           const DF d;
@@ -475,12 +504,41 @@ class Runner {
     return abs_err != abs_err ? EvalStatus::NonFinite : EvalStatus::Diverged;
   }
 
-  // v0 <- each lane's example (rows[l] points at its F features).
-  void load_features(const float* const* rows) {
-    float* v0 = V(kFeaturesVector);
+  // Vector addr <- each lane's row (rows[l] points at its F floats: the example's features, or its one-hot label).
+  void load_vector(int addr, const float* const* rows) {
+    float* v = V(addr);
     for (int l = 0; l < n_; ++l) {
       const float* x = rows[l];
-      for (int e = 0; e < F; ++e) v0[e * L + l] = x[e];
+      for (int e = 0; e < F; ++e) v[e * L + l] = x[e];
+    }
+  }
+  void zero_vector(int addr) {
+    float* v = V(addr);
+    for (size_t k = 0; k < size_t{F} * L; k += N) hn::Store(hn::Zero(DF()), DF(), v + k);
+  }
+  // Lane l's F elements of a vector, and back.
+  static void gather_lane(const float* v, int l, float* out) {
+    for (int e = 0; e < F; ++e) out[e] = v[e * L + l];
+  }
+  static void scatter_lane(float* v, int l, const float* in) {
+    for (int e = 0; e < F; ++e) v[e * L + l] = in[e];
+  }
+
+  // Multiclass training step, lane by lane with the reference's own functions (op_semantics.h): v2's first K
+  // elements become the softmax, written back; err_ gets the largest |label - probability|.
+  void multiclass_train_errors(const float* const* label_rows) {
+    float* v2 = V(kPredictionVector);
+    for (int l = 0; l < L; ++l) {
+      if (l >= n_) {
+        err_[l] = 0.0f;
+        continue;
+      }
+      float p[F], label[F];
+      gather_lane(v2, l, p);
+      softmax_in_place(p, classes_);
+      scatter_lane(v2, l, p);
+      for (int e = 0; e < F; ++e) label[e] = label_rows[l][e];
+      err_[l] = multiclass_train_error(label, p, classes_);
     }
   }
   static void copy_rows(float* out, const float* in, int rows) {
@@ -554,6 +612,7 @@ class Runner {
   Lanes<F> lanes_;
   float* saved_ = nullptr;
   bool fingerprint_ = false, accuracy_ = false;
+  int classes_ = 0;  // multiclass tasks: K
   float max_err_ = 0;
   alignas(64) float y_[L];        // each lane's label of the current example
   alignas(64) float err_[L];      // |error| of the current example
@@ -639,6 +698,7 @@ size_t arranged_examples_size(const LaneGroup& g) {
 }
 
 void arrange_examples(const LaneGroup& g, float* out) {
+  AMLZ_CHECK(g.tasks[0]->classes == 0, "multiclass lane groups gather their examples: one label row per step here");
   const int F = g.tasks[0]->features, L = kVectorLanes, n = g.lanes;
   const size_t step_floats = size_t(F + 1) * L;
   const uint32_t per_epoch = static_cast<uint32_t>(g.tasks[0]->n_train);

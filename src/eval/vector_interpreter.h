@@ -22,8 +22,8 @@ namespace amlz::cpu {
 inline constexpr int kVectorLanes = 16;
 
 // One program on up to kVectorLanes work items whose schedules are identical: same feature size, examples per
-// epoch, epochs, effective training steps (> 0) and validation steps, same eval type. The tasks themselves (data,
-// epoch orders, validation-set size, index) may differ per lane.
+// epoch, epochs, effective training steps (> 0) and validation steps, same eval type and number of classes. The tasks
+// themselves (data, epoch orders, validation-set size, index) may differ per lane.
 struct LaneGroup {
   const Instr* code = nullptr;
   const ProgramDesc* desc = nullptr;
@@ -34,7 +34,8 @@ struct LaneGroup {
   const Task* tasks[kVectorLanes] = {};
   TaskResult* results[kVectorLanes] = {};
   // Optional: the examples the group reads, already in lane layout (arrange_examples). Groups of several programs
-  // on the same tasks share one arrangement; without one, each step gathers its example lane by lane.
+  // on the same tasks share one arrangement; without one, each step gathers its example lane by lane. Multiclass
+  // groups (one-hot labels of F floats) always gather.
   const float* examples = nullptr;
 };
 

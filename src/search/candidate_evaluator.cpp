@@ -166,10 +166,12 @@ void CandidateEvaluator::prepare(const std::vector<const Algorithm*>& algorithms
     for (std::vector<uint8_t>& m : marks) m.reserve(longest);
   // Each candidate on its own: compiled into its own buffer, verified, budgeted (training steps each (candidate,
   // task) may use: all, or 0 when the budget rejects it there).
+  CompileOptions compile_options;
+  compile_options.labels = tasks_.labels();
   for_chunks(n, options_.host_chunk, [&](int worker, size_t first, size_t last) {
     LiveMarks& marks = sc.marks[static_cast<size_t>(worker)];
     for (size_t i = first; i < last; ++i) {
-      compile_into(*algorithms[i], sc.compiled[i], marks);
+      compile_into(*algorithms[i], sc.compiled[i], marks, compile_options);
       // Only a flag here: the message of the first failing candidate is built below, whichever thread found it.
       if (verify(sc.compiled[i])) sc.failed[i] = 1;
       for (size_t t = 0; t < nt; ++t)

@@ -77,7 +77,9 @@ std::optional<double> evaluate_algorithm(Evaluator& evaluator, const TaskSet& ta
                                          uint32_t eval_seed, float max_abs_error, const RunLimits& limits,
                                          const std::function<void(size_t, size_t)>& progress, StopReason* why) {
   ProgramBatch batch;
-  batch.add(compile(algorithm), eval_seed);
+  CompileOptions compile_options;
+  compile_options.labels = tasks.labels();
+  batch.add(compile(algorithm, compile_options), eval_seed);
   const std::vector<WorkItem> all = full_work_items(1, tasks);
   EvalRequest request;
   request.max_abs_error = max_abs_error;
@@ -124,6 +126,7 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
   so.evolution.batch_size = summary.batch_size;
   so.algorithm = config.algorithm;
   so.memory = config.memory;
+  so.memory.labels = label_kind(config.search_tasks.type);
   so.islands = config.islands;
   so.hurdles = config.hurdles;
   // On a GPU the host makes and compiles the next batch while the kernel runs; on the CPU both compete for the

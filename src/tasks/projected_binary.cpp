@@ -48,12 +48,18 @@ void shuffle(std::vector<uint32_t>& v, PhiloxStream& rng) {
   for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[rng.uniform_below(static_cast<uint32_t>(i))]);
 }
 
-// The indices of `split`'s examples of the two classes, in data order.
-std::vector<uint32_t> pair_examples(const Split& split, ClassPair pair) {
+// The indices of `split`'s examples of the task's classes, in data order.
+std::vector<uint32_t> class_examples(const Split& split, const std::vector<int>& classes) {
   std::vector<uint32_t> out;
   for (size_t i = 0; i < split.y.size(); ++i)
-    if (split.y[i] == pair.positive || split.y[i] == pair.negative) out.push_back(static_cast<uint32_t>(i));
+    if (std::find(classes.begin(), classes.end(), split.y[i]) != classes.end()) out.push_back(static_cast<uint32_t>(i));
   return out;
+}
+
+// "pair 4-6" for a binary task's classes, "classes 0-9" for a multiclass task's 0..K-1.
+std::string classes_text(const std::vector<int>& classes, bool multiclass) {
+  if (multiclass) return "classes 0-" + std::to_string(classes.size() - 1);
+  return "pair " + std::to_string(classes[0]) + "-" + std::to_string(classes[1]);
 }
 
 // out[r][f] = sum_d x[rows[r]][d] * p[d][f], in double, over the non-zero features only (most MNIST pixels are 0).
@@ -96,9 +102,21 @@ void project_split(int features, const Split& s, size_t dim, const std::vector<u
     project_rows(features, s.x_f32.data(), dim, rows, p, out);
 }
 
-std::vector<float> labels_of(const Split& s, const std::vector<uint32_t>& rows, ClassPair pair) {
-  std::vector<float> y(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) y[i] = s.y[rows[i]] == pair.positive ? 1.0f : 0.0f;
+// Binary: 1 for the first class (the positive one), 0 for the second. Multiclass: a one-hot row of F floats per
+// example, the 1 at the class's position in the list.
+std::vector<float> labels_of(const Split& s, const std::vector<uint32_t>& rows, const std::vector<int>& classes,
+                             bool multiclass, int features) {
+  if (!multiclass) {
+    std::vector<float> y(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) y[i] = s.y[rows[i]] == classes[0] ? 1.0f : 0.0f;
+    return y;
+  }
+  const size_t f = static_cast<size_t>(features);
+  std::vector<float> y(rows.size() * f, 0.0f);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto at = std::find(classes.begin(), classes.end(), s.y[rows[i]]) - classes.begin();
+    y[i * f + static_cast<size_t>(at)] = 1.0f;
+  }
   return y;
 }
 
@@ -136,13 +154,17 @@ std::vector<ClassPair> search_pairs(int num_classes, const std::vector<ClassPair
 
 std::vector<ProjectedTaskPlan> plan_projected_tasks(const TaskSpec& spec) {
   AMLZ_CHECK(!spec.datasets.empty(), "a projected_binary spec without datasets passed validation");
-  const std::vector<ClassPair> held_out = parse_class_pairs(spec.held_out_pairs, "held_out_pairs");
+  const bool multiclass = spec.type == TaskType::ProjectedMulticlass;  // no pairs: the pair keys do not apply
+  const std::vector<ClassPair> held_out =
+      multiclass ? std::vector<ClassPair>{} : parse_class_pairs(spec.held_out_pairs, "held_out_pairs");
   const bool draw = spec.pairs == "search", cycle_held_out = spec.pairs == "held_out";
-  const std::vector<ClassPair> listed = draw || cycle_held_out ? held_out : parse_class_pairs(spec.pairs, "pairs");
+  const std::vector<ClassPair> listed =
+      multiclass || draw || cycle_held_out ? held_out : parse_class_pairs(spec.pairs, "pairs");
   std::vector<ProjectedTaskPlan> plans;
   for (int i = 0; i < spec.num_tasks; ++i) {
     const size_t k = static_cast<size_t>(i) % spec.datasets.size();
     ProjectedTaskPlan plan;
+    plan.multiclass = multiclass;
     plan.source.kind = spec.datasets[k];
     plan.source.dir = spec.data_dirs.empty() ? "" : spec.data_dirs[k];
     plan.source.label_column = spec.label_column;
@@ -151,6 +173,14 @@ std::vector<ProjectedTaskPlan> plan_projected_tasks(const TaskSpec& spec) {
     const std::optional<int> known = known_num_classes(plan.source.kind);
     const int num_classes = known ? *known : shared_dataset(plan.source)->num_classes;
     const std::string dataset = enum_name(plan.source.kind);
+    if (multiclass) {
+      if (spec.classes > num_classes)
+        throw ConfigError("classes", std::to_string(spec.classes) + " classes asked for, but " + dataset + " has " +
+                                         std::to_string(num_classes));
+      for (int c = 0; c < spec.classes; ++c) plan.classes.push_back(c);
+      plans.push_back(plan);
+      continue;
+    }
     if (draw) {
       const std::vector<ClassPair> eligible = search_pairs(num_classes, held_out);
       if (eligible.empty())
@@ -174,9 +204,14 @@ std::vector<ProjectedTaskPlan> plan_projected_tasks(const TaskSpec& spec) {
 
 ExampleSelection select_examples(const Dataset& d, ClassPair pair, uint32_t data_seed, int num_train, int num_valid,
                                  DataSplit split) {
-  const std::string what = d.name + " pair " + pair_text(pair);
-  std::vector<uint32_t> pool = pair_examples(d.train, pair);
-  for (int c : {pair.positive, pair.negative})
+  return select_class_examples(d, {pair.positive, pair.negative}, data_seed, num_train, num_valid, split);
+}
+
+ExampleSelection select_class_examples(const Dataset& d, const std::vector<int>& classes, uint32_t data_seed,
+                                       int num_train, int num_valid, DataSplit split) {
+  const std::string what = d.name + " " + classes_text(classes, classes.size() != 2);
+  std::vector<uint32_t> pool = class_examples(d.train, classes);
+  for (int c : classes)
     if (std::none_of(pool.begin(), pool.end(), [&](uint32_t i) { return d.train.y[i] == c; }))
       throw Error(what + ": class " + std::to_string(c) + " has no training examples");
   const size_t nt = static_cast<size_t>(num_train), nv = static_cast<size_t>(num_valid);
@@ -194,7 +229,7 @@ ExampleSelection select_examples(const Dataset& d, ClassPair pair, uint32_t data
     sel.valid.assign(pool.begin() + static_cast<std::ptrdiff_t>(nt), pool.begin() + static_cast<std::ptrdiff_t>(need));
     return sel;
   }
-  std::vector<uint32_t> test_pool = pair_examples(d.test, pair);
+  std::vector<uint32_t> test_pool = class_examples(d.test, classes);
   if (test_pool.size() < nv)
     throw Error(what + ": " + std::to_string(test_pool.size()) + " test examples, fewer than num_valid = " +
                 std::to_string(nv) + " (split = \"test\" validates on the test split)");
@@ -206,7 +241,9 @@ ExampleSelection select_examples(const Dataset& d, ClassPair pair, uint32_t data
 
 ProjectedData project_task(const Dataset& d, const ProjectedTaskPlan& plan, int features, int num_train, int num_valid,
                            DataSplit split) {
-  const ExampleSelection sel = select_examples(d, plan.pair, plan.data_seed, num_train, num_valid, split);
+  const std::vector<int> classes =
+      plan.multiclass ? plan.classes : std::vector<int>{plan.pair.positive, plan.pair.negative};
+  const ExampleSelection sel = select_class_examples(d, classes, plan.data_seed, num_train, num_valid, split);
   const size_t dim = static_cast<size_t>(d.dim), f = static_cast<size_t>(features);
   // The projection matrix, dim x F, row by row: N(0,1) entries (the original's numpy randn(dim, 16)).
   std::vector<double> p(dim * f);
@@ -240,8 +277,8 @@ ProjectedData project_task(const Dataset& d, const ProjectedTaskPlan& plan, int 
   ProjectedData data;
   data.train_x = standardise(train);
   data.valid_x = standardise(valid);
-  data.train_y = labels_of(d.train, sel.train, plan.pair);
-  data.valid_y = labels_of(valid_split, sel.valid, plan.pair);
+  data.train_y = labels_of(d.train, sel.train, classes, plan.multiclass, features);
+  data.valid_y = labels_of(valid_split, sel.valid, classes, plan.multiclass, features);
   return data;
 }
 
@@ -258,8 +295,9 @@ std::vector<ProjectedData> make_projected_tasks(const TaskSpec& spec, Projection
     TaskCacheKey& k = keys[i];
     k.dataset = p.source.kind;
     k.source_fingerprint = data_source_fingerprint(p.source);
-    k.positive = p.pair.positive;
-    k.negative = p.pair.negative;
+    k.positive = p.multiclass ? 0 : p.pair.positive;
+    k.negative = p.multiclass ? 0 : p.pair.negative;
+    k.classes = p.multiclass ? static_cast<int>(p.classes.size()) : 0;
     k.features = spec.features;
     k.num_train = spec.num_train;
     k.num_valid = spec.num_valid;
@@ -313,13 +351,33 @@ std::vector<ProjectedData> make_projected_tasks(const TaskSpec& spec, Projection
 
 void validate_projected(const TaskSpec& spec, const std::string& where) {
   auto fail = [&](const std::string& key, const std::string& what) { throw ConfigError(where + "." + key, what); };
+  const bool multiclass = spec.type == TaskType::ProjectedMulticlass;
   if (spec.eval != EvalType::Accuracy)
-    fail("eval", "projected_binary tasks have 1/0 labels and are scored by eval = \"accuracy\"");
+    fail("eval", multiclass ? "projected_multiclass tasks have one-hot labels and are scored by eval = \"accuracy\""
+                            : "projected_binary tasks have 1/0 labels and are scored by eval = \"accuracy\"");
+  if (multiclass && (spec.classes < 2 || spec.classes > spec.features))
+    fail("classes", "must lie in [2, features] (got " + std::to_string(spec.classes) +
+                        " with features = " + std::to_string(spec.features) +
+                        "): labels and predictions are vectors of F elements, one "
+                        "per class");
   if (spec.datasets.empty()) fail("dataset", "names no dataset (" + enum_choices<DatasetKind>() + ")");
   if (!spec.data_dirs.empty() && spec.data_dirs.size() != spec.datasets.size())
     fail("data_dir", "has " + std::to_string(spec.data_dirs.size()) + " entries for " +
                          std::to_string(spec.datasets.size()) +
                          " datasets: give one per dataset (\"\" for a dataset's default directory)");
+  if (multiclass) {  // pairs do not apply
+    for (size_t k = 0; k < spec.datasets.size(); ++k) {
+      DataSource source;
+      source.kind = spec.datasets[k];
+      source.dir = spec.data_dirs.empty() ? "" : spec.data_dirs[k];
+      if (auto problem = data_source_problem(source)) fail("data_dir", *problem);
+      const std::optional<int> classes = known_num_classes(source.kind);
+      if (classes && spec.classes > *classes)  // users' data: checked when read
+        fail("classes", std::to_string(spec.classes) + " classes asked for, but " + enum_name(source.kind) + " has " +
+                            std::to_string(*classes));
+    }
+    return;
+  }
   const std::vector<ClassPair> held_out = parse_class_pairs(spec.held_out_pairs, where + ".held_out_pairs");
   std::vector<ClassPair> listed;
   if (spec.pairs == "held_out") {

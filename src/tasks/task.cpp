@@ -144,7 +144,7 @@ void validate(const TaskSpec& s, const std::string& where) {
   if (s.type == TaskType::Linear || s.type == TaskType::Affine || s.type == TaskType::NnTeacher) {
     if (s.eval != EvalType::RmsError) fail(std::string(enum_name(s.type)) + " tasks are scored by eval = \"rms\"");
   }
-  if (s.type == TaskType::ProjectedBinary) validate_projected(s, where);
+  if (s.type == TaskType::ProjectedBinary || s.type == TaskType::ProjectedMulticlass) validate_projected(s, where);
 }
 
 TaskSet make_task_set(const TaskSpec& spec, const TaskBuildControl& control) {
@@ -157,7 +157,8 @@ TaskSet make_task_set(const TaskSpec& spec, const TaskBuildControl& control) {
   set.id = next_task_set_id();
   // Real-data tasks are made together: one cache lookup each, then one decode per dataset for the rest.
   std::vector<ProjectedData> projected;
-  if (spec.type == TaskType::ProjectedBinary) projected = make_projected_tasks(spec);
+  if (spec.type == TaskType::ProjectedBinary || spec.type == TaskType::ProjectedMulticlass)
+    projected = make_projected_tasks(spec);
   for (int i = 0; i < spec.num_tasks; ++i) {
     check_stop();
     Task t;
@@ -177,6 +178,7 @@ TaskSet make_task_set(const TaskSpec& spec, const TaskBuildControl& control) {
       case TaskType::UnitZeros: make_constant(t, 0.0f); break;
       case TaskType::UnitOnes: make_constant(t, 1.0f); break;
       case TaskType::UnitIncrement: make_increment(t, spec.increment); break;
+      case TaskType::ProjectedMulticlass: t.classes = spec.classes; [[fallthrough]];
       case TaskType::ProjectedBinary: {
         ProjectedData& d = projected[static_cast<size_t>(i)];
         t.train_x = std::move(d.train_x);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // File layout (host byte order; the magic reads differently on a machine of the other order, so such a file is
-// rebuilt, not misread): "AMLZTASK", uint32 version, uint32 x 9 key fields, uint64 source fingerprint, uint64
-// FNV-1a checksum of the payload, then the payload: train_x, train_y, valid_x, valid_y as float32.
+// rebuilt, not misread): "AMLZTASK", uint32 version, uint32 x 11 key fields (the last one 0), uint64 source
+// fingerprint, uint64 FNV-1a checksum of the payload, then the payload: train_x, train_y, valid_x, valid_y as float32.
 #include "amlz/tasks/task_cache.h"
 
 #include <atomic>
@@ -20,7 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kMagic[8] = {'A', 'M', 'L', 'Z', 'T', 'A', 'S', 'K'};
-constexpr int kKeyFields = 9;
+constexpr int kKeyFields = 11;
 
 struct Header {
   char magic[8];
@@ -29,7 +29,7 @@ struct Header {
   uint64_t fingerprint;
   uint64_t checksum;
 };
-static_assert(sizeof(Header) == 64, "no padding: headers are compared with memcmp");
+static_assert(sizeof(Header) == 72, "no padding: headers are compared with memcmp");
 
 void key_fields(const TaskCacheKey& k, uint32_t* f) {
   const uint32_t v[kKeyFields] = {static_cast<uint32_t>(k.dataset),
@@ -40,7 +40,9 @@ void key_fields(const TaskCacheKey& k, uint32_t* f) {
                                   static_cast<uint32_t>(k.num_valid),
                                   k.param_seed,
                                   k.data_seed,
-                                  static_cast<uint32_t>(k.split)};
+                                  static_cast<uint32_t>(k.split),
+                                  static_cast<uint32_t>(k.classes),
+                                  0u};
   std::memcpy(f, v, sizeof v);
 }
 
@@ -59,9 +61,10 @@ void payload_sizes(const TaskCacheKey& k, size_t sizes[4]) {
   const size_t f = static_cast<size_t>(k.features), nt = static_cast<size_t>(k.num_train),
                nv = static_cast<size_t>(k.num_valid);
   sizes[0] = nt * f;
-  sizes[1] = nt;
+  const size_t label = k.classes > 0 ? f : 1;  // multiclass labels are one-hot rows of F floats
+  sizes[1] = nt * label;
   sizes[2] = nv * f;
-  sizes[3] = nv;
+  sizes[3] = nv * label;
 }
 
 uint64_t fnv1a(uint64_t h, const void* data, size_t n) {
@@ -91,10 +94,11 @@ std::string resolved_cache_dir(const std::string& configured) {
 std::string cache_file_path(const std::string& dir, const TaskCacheKey& k) {
   char fp[17];
   std::snprintf(fp, sizeof fp, "%016llx", static_cast<unsigned long long>(k.source_fingerprint));
-  return dir + "/" + enum_name(k.dataset) + "-pos" + std::to_string(k.positive) + "-neg" + std::to_string(k.negative) +
-         "-f" + std::to_string(k.features) + "-pseed" + std::to_string(k.param_seed) + "-dseed" +
-         std::to_string(k.data_seed) + "-train" + std::to_string(k.num_train) + "-" + enum_name(k.split) +
-         std::to_string(k.num_valid) + "-" + fp + ".amlzt";
+  const std::string classes = k.classes > 0 ? "-k" + std::to_string(k.classes)
+                                            : "-pos" + std::to_string(k.positive) + "-neg" + std::to_string(k.negative);
+  return dir + "/" + enum_name(k.dataset) + classes + "-f" + std::to_string(k.features) + "-pseed" +
+         std::to_string(k.param_seed) + "-dseed" + std::to_string(k.data_seed) + "-train" +
+         std::to_string(k.num_train) + "-" + enum_name(k.split) + std::to_string(k.num_valid) + "-" + fp + ".amlzt";
 }
 
 CacheRead read_cached_task(const std::string& path, const TaskCacheKey& key, ProjectedData* out) {

@@ -382,13 +382,27 @@ MutatorOptions mutator_options(const OpLists& ops, const AddressSpace& space) {
   return mo;
 }
 
+// The hand-written algorithms random programs start from: linear and neural-net ones for scalar labels; for vector
+// labels (multiclass tasks) softmax regression and the multiclass network.
+std::vector<Algorithm> hand_written(LabelKind labels) {
+  if (labels == LabelKind::Scalar) return {linear_algorithm(), neural_net_algorithm()};
+  return {test::parse("def Setup():\n  s3 = 0.05\ndef Predict():\n  v2 = dot(m0, v0)\n  v2 = v2 + v3\n"
+                      "def Learn():\n  v4 = v1 - v2\n  v4 = s3 * v4\n  v3 = v3 + v4\n  m1 = outer(v4, v0)\n"
+                      "  m0 = m0 + m1\n"),
+          neural_net_multiclass_algorithm()};
+}
+
 // Programs the way a search meets them, from the real Generator and Mutator: fresh random algorithms, mutants of the
-// hand-written linear and neural-net algorithms (which train for many steps), and lineages of mutants of mutants.
+// hand-written algorithms (which train for many steps), and lineages of mutants of mutants. Compiled for the
+// space's label kind.
 std::vector<Candidate> random_candidates(size_t n, uint64_t seed, const AddressSpace& space) {
   const OpLists ops = test::all_ops();
   SearchRng rng(seed);
   const Mutator mutator(mutator_options(ops, space));
-  std::vector<Algorithm> lineage = {linear_algorithm(), neural_net_algorithm()};
+  const std::vector<Algorithm> bases = hand_written(space.labels);
+  std::vector<Algorithm> lineage = bases;
+  CompileOptions compile_options;
+  compile_options.labels = space.labels;
   std::vector<Candidate> out;
   while (out.size() < n) {
     Algorithm a;
@@ -397,7 +411,7 @@ std::vector<Candidate> random_candidates(size_t n, uint64_t seed, const AddressS
         a = make_algorithm(InitialAlgorithm::Random,
                            {rng.uniform_int(1, 6), rng.uniform_int(1, 9), rng.uniform_int(1, 11)}, ops, space, rng);
         break;
-      case 1: a = mutator.mutate(rng.bernoulli(0.5) ? linear_algorithm() : neural_net_algorithm(), 1, rng); break;
+      case 1: a = mutator.mutate(bases[rng.bernoulli(0.5) ? 0 : 1], 1, rng); break;
       default:
         a = mutator.mutate(lineage[rng.uniform_below(static_cast<uint32_t>(lineage.size()))], 1, rng);
         if (lineage.size() < 64)
@@ -407,7 +421,7 @@ std::vector<Candidate> random_candidates(size_t n, uint64_t seed, const AddressS
         break;
     }
     Candidate c{std::move(a), {}};
-    c.program = compile(c.algorithm);
+    c.program = compile(c.algorithm, compile_options);
     out.push_back(std::move(c));
   }
   return out;
@@ -501,6 +515,54 @@ TEST(VectorParity, TenThousandRandomProgramsEveryFeatureSizeBothModesEveryTarget
   EXPECT_GT(coverage.diverged, 2000u);
   EXPECT_GT(coverage.stopped_in_later_epoch, 100u);
   EXPECT_GT(coverage.validation_failed_only, 20u);
+}
+
+// Multiclass tasks (vector labels): the one-hot label in v1, the softmax of v2 written back, the largest element
+// error and argmax accuracy, lane by lane, against the reference. Two schedules per F so programs form several
+// groups; K = 10 where F allows, else K = F.
+TEST(VectorParity, MulticlassRandomProgramsEveryFeatureSizeBothModesEveryTarget) {
+  AddressSpace space{8, 12, 4};
+  space.labels = LabelKind::Vector;
+  Coverage coverage;
+  size_t differ = 0, compared = 0;
+  for (int F : {2, 4, 8, 16, 32}) {
+    const uint64_t seed = parity_seed() * 37 + static_cast<uint64_t>(F);
+    const std::vector<Candidate> cands = random_candidates(400, seed, space);
+    const ProgramBatch batch = batch_of(cands, static_cast<uint32_t>(seed));
+    const int k = std::min(F, 10);
+    const TaskSet tasks = concat({test::multiclass_task_set(F, k, 9, 30, 3, 12, seed),
+                                  test::multiclass_task_set(F, std::max(2, k - 1), 5, 20, 1, 9, seed + 1)});
+    for (EvalMode mode : {EvalMode::Full, EvalMode::Fingerprint}) {
+      EvalRequest request;
+      request.mode = mode;
+      std::vector<WorkItem> items = full_work_items(batch.size(), tasks);
+      if (mode == EvalMode::Fingerprint)
+        for (WorkItem& w : items) {
+          w.train_steps = std::min<uint32_t>(w.train_steps, 10);
+          w.valid_steps = std::min<uint32_t>(w.valid_steps, 10);
+        }
+      const std::vector<TaskResult> want = reference(2)->evaluate(batch, tasks, items, request);
+      if (mode == EvalMode::Full)
+        for (size_t i = 0; i < items.size(); ++i)
+          coverage.count(want[i], std::min(items[i].train_steps, tasks.tasks[items[i].task].max_train_steps()));
+      for (const std::string& target : targets()) {
+        ForcedTarget forced(target);
+        const std::vector<TaskResult> got = vector()->evaluate(batch, tasks, items, request);
+        compared += items.size();
+        differ += compare(
+            cands, items, want, got,
+            "multiclass " + target + " F=" + std::to_string(F) + (mode == EvalMode::Full ? " full" : " fingerprint"));
+      }
+    }
+  }
+  std::cout << "[vector parity] multiclass random programs: " << compared << " items compared bit for bit, " << differ
+            << " differ; reference endings: " << coverage.ok << " ok, " << coverage.non_finite << " non-finite, "
+            << coverage.diverged << " diverged, " << coverage.stopped_in_later_epoch << " stopped in a later epoch\n";
+  EXPECT_EQ(differ, 0u);
+  // Errors are at most 1 (probabilities, 0/1 accuracy), so with the default max_abs_error only NaN stops a lane.
+  EXPECT_GT(coverage.ok, 2000u);
+  EXPECT_GT(coverage.non_finite, 100u);
+  EXPECT_GT(coverage.stopped_in_later_epoch, 10u);
 }
 
 // Items as a search sends them after FEC hits and budget decisions: any subset, any order, duplicates, fewer training

@@ -158,9 +158,12 @@ struct Candidate {
   Program program;
 };
 
-Candidate make_candidate(Algorithm a) {
+// Compiled for scalar labels, or for vector labels (multiclass tasks).
+Candidate make_candidate(Algorithm a, LabelKind labels = LabelKind::Scalar) {
   Candidate c{std::move(a), {}};
-  c.program = compile(c.algorithm);
+  CompileOptions options;
+  options.labels = labels;
+  c.program = compile(c.algorithm, options);
   if (auto problem = verify(c.program)) ADD_FAILURE() << "program fails verification: " << *problem;
   return c;
 }
@@ -185,12 +188,23 @@ MutatorOptions mutator_options(const OpLists& ops, const AddressSpace& space) {
 // Random programs the way a search meets them: fresh random algorithms, mutants of the hand-written linear and
 // neural-net algorithms (which train for many steps without diverging), and lineages of mutants of mutants. With
 // only_ops_given, the hand-written algorithms (which use dot products) are left out.
+// Multiclass tasks (space.labels = Vector): the hand-written ones are softmax regression and the multiclass network.
+Algorithm softmax_regression() {
+  return parse_algorithm(
+      "def Setup():\n  s3 = 0.05\ndef Predict():\n  v2 = dot(m0, v0)\n  v2 = v2 + v3\ndef Learn():\n"
+      "  v4 = v1 - v2\n  v4 = s3 * v4\n  v3 = v3 + v4\n  m1 = outer(v4, v0)\n  m0 = m0 + m1\n",
+      "softmax regression");
+}
+
 std::vector<Candidate> random_candidates(size_t n, uint64_t seed, const OpLists& ops, const AddressSpace& space,
                                          bool only_ops_given = false) {
   SearchRng rng(seed);
   const Mutator mutator(mutator_options(ops, space));
+  const bool vector_labels = space.labels == LabelKind::Vector;
+  const Algorithm base0 = vector_labels ? softmax_regression() : linear_algorithm();
+  const Algorithm base1 = vector_labels ? neural_net_multiclass_algorithm() : neural_net_algorithm();
   std::vector<Algorithm> lineage;
-  if (!only_ops_given) lineage = {linear_algorithm(), neural_net_algorithm()};
+  if (!only_ops_given) lineage = {base0, base1};
   std::vector<Candidate> out;
   out.reserve(n);
   while (out.size() < n) {
@@ -203,7 +217,7 @@ std::vector<Candidate> random_candidates(size_t n, uint64_t seed, const OpLists&
       }
       case 1:
         if (only_ops_given) a = mutator.mutate(lineage[rng.uniform_below(static_cast<uint32_t>(lineage.size()))], 2, rng);
-        else a = mutator.mutate(rng.bernoulli(0.5) ? linear_algorithm() : neural_net_algorithm(), 1, rng);
+        else a = mutator.mutate(rng.bernoulli(0.5) ? base0 : base1, 1, rng);
         break;
       default: {
         a = mutator.mutate(lineage[rng.uniform_below(static_cast<uint32_t>(lineage.size()))], 1, rng);
@@ -214,7 +228,7 @@ std::vector<Candidate> random_candidates(size_t n, uint64_t seed, const OpLists&
     }
     check_fits(a, space);
     if (only_ops_given && out.size() % 4 == 0 && lineage.size() < 64) lineage.push_back(a);
-    out.push_back(make_candidate(std::move(a)));
+    out.push_back(make_candidate(std::move(a), space.labels));
   }
   return out;
 }
@@ -661,6 +675,92 @@ TEST(BackendParity, RandomProgramsMatchCpu) {
     check_all_lanes(checker, cands, batch, tasks, items, request, cpu32, &cpu64, "F=" + std::to_string(F));
   }
   checker.finish();
+}
+
+// Multiclass tasks (vector labels): label v1, softmax of v2 written back before Learn, argmax accuracy, on every
+// lane mapping (a tile's lanes each own part of v2 and all read all of it).
+TEST(BackendParity, MulticlassRandomProgramsMatchCpu) {
+  AMLZ_REQUIRE_DEVICE();
+  const size_t per_f = quick() ? 80 : 1000;
+  AddressSpace space{8, 12, 4};
+  space.labels = LabelKind::Vector;
+  Checker checker("multiclass random programs (generator + mutator)");
+  for (int F : kFeatureSizes) {
+    const uint64_t seed = parity_seed() * 43 + static_cast<uint64_t>(F);
+    const std::vector<Candidate> cands = random_candidates(per_f, seed, all_ops(), space);
+    const ProgramBatch batch = batch_of(cands, static_cast<uint32_t>(seed));
+    const int k = std::min(F, 10);
+    const TaskSet tasks = concat({test::multiclass_task_set(F, k, 3, 30, 2, 12, seed),
+                                  test::multiclass_task_set(F, std::max(2, k - 1), 2, 20, 1, 9, seed + 1)});
+    for (EvalMode mode : {EvalMode::Full, EvalMode::Fingerprint}) {
+      EvalRequest request;
+      request.mode = mode;
+      std::vector<WorkItem> items = full_work_items(batch.size(), tasks);
+      if (mode == EvalMode::Fingerprint)
+        for (WorkItem& w : items) {
+          w.train_steps = std::min<uint32_t>(w.train_steps, 10);
+          w.valid_steps = std::min<uint32_t>(w.valid_steps, 10);
+        }
+      const auto cpu32 = cpu_evaluator(Precision::Float32)->evaluate(batch, tasks, items, request);
+      const auto cpu64 = cpu_evaluator(Precision::Float64)->evaluate(batch, tasks, items, request);
+      check_all_lanes(checker, cands, batch, tasks, items, request, cpu32, mode == EvalMode::Full ? &cpu64 : nullptr,
+                      "F=" + std::to_string(F) + (mode == EvalMode::Full ? " full" : " fingerprint"));
+    }
+  }
+  checker.finish();
+}
+
+TEST(BackendParity, MulticlassHandWrittenAlgorithms) {
+  AMLZ_REQUIRE_DEVICE();
+  Checker checker("multiclass hand-written algorithms");
+  const int steps = quick() ? 200 : 1000;
+  for (int F : {4, 8, 16, 32}) {
+    std::vector<Candidate> cands = {make_candidate(softmax_regression(), LabelKind::Vector),
+                                    make_candidate(neural_net_multiclass_algorithm(), LabelKind::Vector)};
+    const ProgramBatch batch = batch_of(cands, 1000);
+    const TaskSet tasks = test::multiclass_task_set(F, std::min(F, 10), 4, steps, 1, 100, 99);
+    const std::vector<WorkItem> items = full_work_items(batch.size(), tasks);
+    const EvalRequest request;
+    const auto cpu32 = cpu_evaluator()->evaluate(batch, tasks, items, request);
+    const auto cpu64 = cpu_evaluator(Precision::Float64)->evaluate(batch, tasks, items, request);
+    check_all_lanes(checker, cands, batch, tasks, items, request, cpu32, &cpu64, "F=" + std::to_string(F));
+  }
+  checker.finish();
+}
+
+// The multiclass readout (softmax, largest error, argmax) is computed whole by every lane of a tile from all of v2,
+// so no result may depend on the lane mapping: bit-identical results, fingerprints included, across the sweep.
+TEST(BackendParity, MulticlassLaneMappingsGiveIdenticalResults) {
+  AMLZ_REQUIRE_DEVICE();
+  AddressSpace space{8, 12, 4};
+  space.labels = LabelKind::Vector;
+  for (int F : {8, 32}) {
+    const std::vector<Candidate> cands = random_candidates(quick() ? 60 : 400, parity_seed() + 97, all_ops(), space);
+    const ProgramBatch batch = batch_of(cands, 5);
+    const TaskSet tasks = test::multiclass_task_set(F, std::min(F, 10), 3, 24, 2, 10, parity_seed() + 3);
+    const std::vector<WorkItem> items = full_work_items(batch.size(), tasks);
+    for (EvalMode mode : {EvalMode::Full, EvalMode::Fingerprint}) {
+      EvalRequest request;
+      request.mode = mode;
+      for (Backend b : devices()) {
+        std::vector<TaskResult> first;
+        for (int lanes : lane_sweep()) {
+          const auto got = device_evaluator(b, lanes)->evaluate(batch, tasks, items, request);
+          if (first.empty()) {
+            first = got;
+            continue;
+          }
+          size_t differ = 0;
+          for (size_t k = 0; k < items.size(); ++k)
+            if (!bit_identical(first[k], got[k]) && ++differ <= 3)
+              ADD_FAILURE() << "F=" << F << " lanes=" << lanes << " item " << k << ": " << describe(got[k])
+                            << " vs " << describe(first[k]) << "\n"
+                            << to_text(cands[items[k].program].algorithm);
+          EXPECT_EQ(differ, 0u) << "F=" << F << " lanes=" << lanes;
+        }
+      }
+    }
+  }
 }
 
 // The seed's algorithms at the benchmark's scale: long training, both learn; agreement must be tight.

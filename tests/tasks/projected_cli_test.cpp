@@ -68,5 +68,61 @@ TEST(ProjectedConfigs, FashionMnistConfigsScoreTheBaselines) {
       }
 }
 
+// The 10-class config: both 10-class baselines learn its select and final tasks on every CPU backend (chance is 0.1;
+// bench/RESULTS.md has the figures), and `amlz show` compiles for vector labels.
+TEST(ProjectedConfigs, TenClassConfigScoresTheBaselines) {
+  if (auto problem = data_source_problem(DataSource{})) GTEST_SKIP() << *problem;
+  test::ScratchDir cache;
+  for (const char* algorithm : {"logistic_regression_10class", "nn_2layer_10class"})
+    for (const char* tasks : {"select", "final"})
+      for (const char* backend : {"cpu", "cpu-reference"}) {
+        SCOPED_TRACE(std::string(algorithm) + " " + tasks + " " + backend);
+        const test::CommandResult r =
+            run_amlz(std::string("eval --backend ") + backend +
+                         " --json --config configs/fashion_mnist_10class.toml --algorithm configs/algorithms/" +
+                         algorithm + ".txt --tasks " + tasks + " --search_tasks.cache_dir " + shell_quote(cache.path()),
+                     test::Streams::Separate, AMLZ_SOURCE_DIR);
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        expect_has(r.out, "\"task_type\":\"projected_multiclass\"");
+        const size_t at = r.out.find("\"fitness\":");
+        ASSERT_NE(at, std::string::npos) << r.out;
+        EXPECT_GT(std::stod(r.out.substr(at + 10)), 0.6) << r.out;
+      }
+  const test::CommandResult show =
+      run_amlz("show --bytecode --config configs/fashion_mnist_10class.toml configs/algorithms/nn_2layer_10class.txt",
+               test::Streams::Separate, AMLZ_SOURCE_DIR);
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  expect_has(show.out, "3 setup, 5 predict, 12 learn instructions; 20 live after dead-code removal");
+}
+
+TEST(ProjectedConfigs, TenClassConfigErrors) {
+  auto error_of = [](const std::string& command) {
+    const test::CommandResult r = run_amlz(command, test::Streams::Separate, AMLZ_SOURCE_DIR);
+    EXPECT_EQ(r.exit_code, 2) << command << "\n" << r.out;
+    return r.err;
+  };
+  const std::string eval =
+      "eval --config configs/fashion_mnist_10class.toml --algorithm configs/algorithms/nn_2layer_10class.txt ";
+  // K <= F: the labels and predictions are F-element vectors.
+  expect_has(error_of(eval + "--search_tasks.features 8"),
+             "search_tasks.classes: must lie in [2, features] (got 10 with features = 8)");
+  if (auto problem = data_source_problem(DataSource{})) GTEST_SKIP() << *problem;
+  expect_has(error_of(eval + "--final_tasks.type projected_binary"),
+             "final_tasks.type: is \"projected_binary\" but search_tasks.type is \"projected_multiclass\"");
+  expect_has(error_of(eval + "--memory.vectors 2"), "memory.vectors: must be at least 3 for projected_multiclass");
+  expect_has(error_of(eval + "--search_tasks.classes 11 --search_tasks.features 16"),
+             "11 classes asked for, but fashion_mnist has 10");
+  expect_has(error_of("search --config configs/fashion_mnist_10class.toml --algorithm.initial neural_net"),
+             "algorithm.initial: \"neural_net\" is written for tasks of scalar labels");
+  expect_has(error_of("search --config configs/fashion_mnist_basic.toml --algorithm.initial neural_net_multiclass"),
+             "\"neural_net_multiclass\" is written for projected_multiclass tasks (vector labels)");
+  expect_has(error_of("show --simplify --config configs/fashion_mnist_10class.toml "
+                      "configs/algorithms/nn_2layer_10class.txt"),
+             "--simplify names variables by the roles of scalar labels");
+  expect_has(error_of("export --config configs/fashion_mnist_10class.toml --algorithm "
+                      "configs/algorithms/nn_2layer_10class.txt"),
+             "projected_multiclass tasks (vector labels) are not supported by export");
+}
+
 }  // namespace
 }  // namespace amlz

@@ -15,13 +15,16 @@
 namespace amlz {
 
 // How many addresses of each kind an algorithm may use. Set at run time (the original fixed them at compile
-// time). Random instructions write scalars in [1,S), vectors in [1,V), matrices in [0,M) and read all of them.
+// time). Random instructions read every address and never write what the executor writes before Predict and Learn:
+// with scalar labels they write scalars in [1,S), vectors in [1,V), matrices in [0,M); with vector labels
+// (multiclass tasks: features v0, label v1) scalars in [0,S), vectors in [2,V), matrices in [0,M).
 struct AddressSpace {
   int scalars = 20;
   int vectors = 20;
   int matrices = 20;
+  LabelKind labels = LabelKind::Scalar;  // from the tasks' type, not a config key
   bool operator==(const AddressSpace& o) const {
-    return scalars == o.scalars && vectors == o.vectors && matrices == o.matrices;
+    return scalars == o.scalars && vectors == o.vectors && matrices == o.matrices && labels == o.labels;
   }
 };
 inline constexpr int kMaxAddresses = 255;  // addresses are bytes in the bytecode

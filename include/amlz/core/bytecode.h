@@ -59,10 +59,22 @@ static_assert(sizeof(ProgramDesc) == 20 && std::is_trivially_copyable_v<ProgramD
 enum ProgramFlags : uint8_t {
   kPredictWritesV0 = 1u,         // Predict may overwrite the features v0: restore them before Learn
   kMatmulIntoRightOperand = 2u,  // some m_o = matmul(m_a, m_o): an evaluator may need a scratch matrix
+  // Compiled for vector labels (LabelKind::Vector, multiclass tasks): a fact of how the program was compiled, not of
+  // its code, so verify() keeps it as given (and requires v1, v2 allocated); evaluators check it against the tasks.
+  kVectorLabels = 4u,
 };
+
+// How the executor passes labels and reads predictions. Scalar (every task type but projected_multiclass; spec §1):
+// label s0, prediction s1. Vector (projected_multiclass, K classes): the one-hot label in v1, the K logits in the
+// first K elements of v2 (the original's reserved "labels" and "predictions" vectors); s0 and s1 are then ordinary
+// memory. The executor writes the features and the label before Predict and Learn and reads the prediction after
+// Predict; random instructions never write the features or the label.
+enum class LabelKind : uint8_t { Scalar = 0, Vector = 1 };
 
 inline constexpr uint8_t kLabelScalar = 0;       // s0
 inline constexpr uint8_t kPredictionScalar = 1;  // s1
 inline constexpr uint8_t kFeaturesVector = 0;    // v0
+inline constexpr uint8_t kLabelVector = 1;       // v1: the one-hot label (LabelKind::Vector)
+inline constexpr uint8_t kPredictionVector = 2;  // v2: the logits (LabelKind::Vector)
 
 }  // namespace amlz

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Random instructions and algorithms (spec §2-3, §8.1): ops drawn from a component's allowed list, addresses
-// from the legal ranges (outputs never s0 or v0), parameters from each op's initial distribution.
+// from the legal ranges (outputs never the label or the features), parameters from each op's initial distribution.
 #pragma once
 #include <array>
 #include <vector>
@@ -13,7 +13,9 @@ namespace amlz {
 // Allowed ops per component (Setup, Predict, Learn). An empty list means the component is never randomised.
 using OpLists = std::array<std::vector<Op>, kNumComponents>;
 
-// Draws the address of one operand slot of kind k: outputs from [1,S) / [1,V) / [0,M), inputs from [0, count).
+// Draws the address of one operand slot of kind k: outputs from [lowest_output_address, count) (scalar labels:
+// [1,S) / [1,V) / [0,M); vector labels: [0,S) / [2,V) / [0,M)), inputs from [0, count).
+int lowest_output_address(Kind k, LabelKind labels);
 uint8_t random_input_address(Kind k, const AddressSpace& space, SearchRng& rng);
 uint8_t random_output_address(Kind k, const AddressSpace& space, SearchRng& rng);
 // Fills the float parameters of `in` from the initial distribution of its DataKind.
@@ -28,7 +30,8 @@ Instruction random_instruction(const std::vector<Op>& ops, const AddressSpace& s
 void randomize_component(std::vector<Instruction>& component, const std::vector<Op>& ops, const AddressSpace& space,
                          SearchRng& rng);
 
-// Whether every op can place its output: scalar outputs need S >= 2, vector outputs V >= 2, matrix M >= 1.
+// Whether every op can place its output: one address at or above lowest_output_address (scalar labels: S >= 2,
+// V >= 2, M >= 1; vector labels: S >= 1, V >= 3, M >= 1).
 bool op_fits(Op op, const AddressSpace& space);
 
 }  // namespace amlz

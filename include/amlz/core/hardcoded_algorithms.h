@@ -12,19 +12,23 @@
 namespace amlz {
 
 enum class InitialAlgorithm {
-  NoOp,              // each component filled with NoOps
-  Random,            // every instruction random, from the component's allowed ops
-  Linear,            // linear regression by SGD (4 scalars, 3 vectors)
-  NeuralNet,         // 2-layer ReLU net with biases trained by SGD (5 scalars, 9 vectors, 2 matrices)
-  DamagedNeuralNet,  // NeuralNet without its two Gaussian initialisations
+  NoOp,                 // each component filled with NoOps
+  Random,               // every instruction random, from the component's allowed ops
+  Linear,               // linear regression by SGD (4 scalars, 3 vectors)
+  NeuralNet,            // 2-layer ReLU net with biases trained by SGD (5 scalars, 9 vectors, 2 matrices)
+  DamagedNeuralNet,     // NeuralNet without its two Gaussian initialisations
+  NeuralNetMulticlass,  // NeuralNet for projected_multiclass tasks: logits v2, label v1 (4 scalars, 11 vectors, 3
+                        // matrices)
 };
 template <>
 struct EnumNames<InitialAlgorithm> {
-  static constexpr EnumName<InitialAlgorithm> table[] = {{InitialAlgorithm::NoOp, "noop"},
-                                                         {InitialAlgorithm::Random, "random"},
-                                                         {InitialAlgorithm::Linear, "linear"},
-                                                         {InitialAlgorithm::NeuralNet, "neural_net"},
-                                                         {InitialAlgorithm::DamagedNeuralNet, "damaged_neural_net"}};
+  static constexpr EnumName<InitialAlgorithm> table[] = {
+      {InitialAlgorithm::NoOp, "noop"},
+      {InitialAlgorithm::Random, "random"},
+      {InitialAlgorithm::Linear, "linear"},
+      {InitialAlgorithm::NeuralNet, "neural_net"},
+      {InitialAlgorithm::DamagedNeuralNet, "damaged_neural_net"},
+      {InitialAlgorithm::NeuralNetMulticlass, "neural_net_multiclass"}};
 };
 
 struct ComponentSizes {
@@ -41,6 +45,8 @@ Algorithm make_algorithm(InitialAlgorithm a, const ComponentSizes& sizes, const 
 Algorithm linear_algorithm(float learning_rate = 0.01f);
 Algorithm neural_net_algorithm(float learning_rate = 0.01f, float init_scale = 0.1f);
 Algorithm damaged_neural_net_algorithm();
+// The 2-layer network for K-class tasks (vector labels, bytecode.h): configs/algorithms/nn_2layer_10class.txt.
+Algorithm neural_net_multiclass_algorithm(float learning_rate = 0.01f, float init_scale = 0.1f);
 void pad_with_noops(Algorithm& a, const ComponentSizes& sizes);
 
 }  // namespace amlz

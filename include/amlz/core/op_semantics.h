@@ -68,6 +68,55 @@ AMLZ_HD AMLZ_FORCEINLINE T accuracy_error(T label, T logit) {
   return ((label > T(0.5)) == (p > T(0.5))) ? T(0) : T(1);
 }
 
+// Multiclass tasks (LabelKind::Vector, K classes; README "10-class tasks"). Every backend calls these on the K
+// values of one task in index order, so they agree wherever their exp does (the CPU backends bit for bit).
+//
+// The training prediction: the first K elements of v2 become softmax(logits), written back so Learn sees
+// probabilities (as the sigmoid is for binary tasks). The maximum is subtracted first (a NaN logit then makes every
+// probability NaN, an infinite one too: inf - inf); the sum runs in index order from +0.
+template <class T>
+AMLZ_HD AMLZ_FORCEINLINE void softmax_in_place(T* v, int k) {
+  using std::exp;  // float stays float on the host too
+  T m = v[0];
+  for (int i = 1; i < k; ++i) m = v[i] > m ? v[i] : m;
+  T sum = T(0);
+  for (int i = 0; i < k; ++i) {
+    v[i] = exp(v[i] - m);
+    sum += v[i];
+  }
+  for (int i = 0; i < k; ++i) v[i] = v[i] / sum;
+}
+
+// The training error of a multiclass step: the largest |label_i - p_i| over the K classes, NaN if any is NaN. The
+// scalar rule of spec §4 then applies to it (NaN or > max_abs_error stops), and FEC folds it as the scalar error.
+template <class T>
+AMLZ_HD AMLZ_FORCEINLINE T multiclass_train_error(const T* label, const T* p, int k) {
+  T worst = T(0);
+  for (int i = 0; i < k; ++i) {
+    const T d = label[i] - p[i];
+    const T e = d < T(0) ? -d : d;  // |d|, NaN stays NaN
+    if (!(e <= worst) && worst == worst) worst = e;
+  }
+  return worst;
+}
+
+// The predicted class: the first index of the largest of the K logits (a NaN never wins, except at index 0, where
+// nothing beats it).
+template <class T>
+AMLZ_HD AMLZ_FORCEINLINE int argmax_of(const T* v, int k) {
+  int best = 0;
+  for (int i = 1; i < k; ++i)
+    if (v[i] > v[best]) best = i;
+  return best;
+}
+
+// 0/1 validation error of a multiclass task: 0 when the one-hot label has its 1 at argmax(logits). The softmax is
+// not computed (it keeps the order of the logits up to rounding ties), nor written back.
+template <class T>
+AMLZ_HD AMLZ_FORCEINLINE T multiclass_accuracy_error(const T* label, const T* logits, int k) {
+  return label[argmax_of(logits, k)] > T(0.5) ? T(0) : T(1);
+}
+
 // FlipAndSquash: RMSE 0 -> 1, RMSE 1 -> 0.5, RMSE -> inf -> 0; NaN or inf -> 0. Computed in double on both
 // backends so the fitness of identical losses is bit-identical.
 AMLZ_HD inline double flip_and_squash(double x) {

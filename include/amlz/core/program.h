@@ -30,12 +30,13 @@ struct ProgramBatch {
   const Instr* code_of(uint32_t i) const { return code.data() + programs[i].code_offset; }
 };
 
-// The ProgramFlags (bytecode.h) that describe `code` (desc's component sizes give its length).
+// The ProgramFlags (bytecode.h) that describe `code` (desc's component sizes give its length), with desc's
+// kVectorLabels kept as it is (how the program was compiled).
 uint8_t program_flags(const Instr* code, const ProgramDesc& desc);
 
 // The one bytecode verifier, run on the host before any evaluator trusts a program: known opcodes, addresses inside
-// the program's memory, index parameters in [0,1), s0, s1 and v0 allocated, the code inside its array, the flags
-// those of the code. Returns the first problem, or nothing.
+// the program's memory, index parameters in [0,1), s0, s1 and v0 (for vector labels also v1, v2) allocated, the code
+// inside its array, the flags those of the code. Returns the first problem, or nothing.
 std::optional<std::string> verify(const Program& p);
 std::optional<std::string> verify(const ProgramBatch& batch);  // every program of the batch, in its packed form
 

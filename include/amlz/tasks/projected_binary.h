@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // projected_binary tasks (spec §5.3, made in-process instead of by the original's Python script): two classes of
 // a real dataset, labels 1/0; examples split by the task's data seed; a seeded Gaussian random projection to F
-// features; each feature standardised with the training examples' mean and standard deviation.
+// features; each feature standardised with the training examples' mean and standard deviation. projected_multiclass
+// tasks (the paper's 10-class adaptation) are made by the same code from K classes, with one-hot labels.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -28,12 +29,15 @@ std::vector<ClassPair> search_pairs(int num_classes, const std::vector<ClassPair
 // What one task is made of.
 struct ProjectedTaskPlan {
   DataSource source;
-  ClassPair pair;
-  uint32_t param_seed = 0;  // the projection matrix
-  uint32_t data_seed = 0;   // which examples train and validate; for pairs = "search", also the pair
+  bool multiclass = false;   // projected_multiclass: one-hot labels over `classes`
+  ClassPair pair;            // projected_binary
+  std::vector<int> classes;  // projected_multiclass: the classes 0 .. K-1 (labels: one-hot over their positions)
+  uint32_t param_seed = 0;   // the projection matrix
+  uint32_t data_seed = 0;    // which examples train and validate; for pairs = "search", also the pair
 };
 
-// The plan of every task of a projected_binary spec. Task i: dataset datasets[i % n]; pair: with pairs =
+// The plan of every task of a projected_binary or projected_multiclass spec (multiclass: classes 0 .. K-1 of the
+// dataset, no pair). Task i: dataset datasets[i % n]; pair: with pairs =
 // "search" drawn uniformly from search_pairs() by the task's data seed (the original's rule, so re-drawn task
 // seeds re-draw pairs), with "held_out" held-out pair i mod count, with an explicit list pair i mod count.
 // Users' datasets (csv, npy) are read here to learn their number of classes.
@@ -48,6 +52,9 @@ struct ExampleSelection {
 };
 ExampleSelection select_examples(const Dataset& d, ClassPair pair, uint32_t data_seed, int num_train, int num_valid,
                                  DataSplit split);
+// The same for any list of classes (a multiclass task's): the examples of all of them, shuffled together.
+ExampleSelection select_class_examples(const Dataset& d, const std::vector<int>& classes, uint32_t data_seed,
+                                       int num_train, int num_valid, DataSplit split);
 
 // One task's data, computed (no cache).
 ProjectedData project_task(const Dataset& d, const ProjectedTaskPlan& plan, int features, int num_train, int num_valid,
@@ -62,12 +69,12 @@ struct ProjectionStats {
   double project_seconds = 0;  // selecting, projecting, standardising
 };
 
-// The data of every task of a projected_binary spec, from the cache where possible; tasks missing from the
-// cache are projected (datasets decoded once per process) and written to it.
+// The data of every task of a projected_binary or projected_multiclass spec, from the cache where possible; tasks
+// missing from the cache are projected (datasets decoded once per process) and written to it.
 std::vector<ProjectedData> make_projected_tasks(const TaskSpec& spec, ProjectionStats* stats = nullptr);
 
-// Checks the projected_binary keys of a spec (called by validate(TaskSpec)); throws ConfigError naming
-// `where`.key. Checks that the data directories hold the expected files, and says how to get them when not.
+// Checks the projected_binary / projected_multiclass keys of a spec (called by validate(TaskSpec)); throws ConfigError
+// naming `where`.key. Checks that the data directories hold the expected files, and says how to get them when not.
 void validate_projected(const TaskSpec& spec, const std::string& where);
 
 }  // namespace amlz

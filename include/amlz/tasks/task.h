@@ -8,20 +8,23 @@
 #include <string>
 #include <vector>
 
+#include "amlz/core/bytecode.h"
 #include "amlz/core/enum_names.h"
 #include "amlz/tasks/dataset.h"
 
 namespace amlz {
 
 enum class TaskType : uint8_t {
-  Linear,           // y = w.x, w and x ~ N(0,1)
-  Affine,           // y = w.x + b (the paper's Fig. 4 "affine" tasks)
-  NnTeacher,        // y = u . relu(W x), a random 2-layer teacher net with rows/entries 0 and 2 zeroed
-  UnitFixed,        // explicit examples from the config
-  UnitZeros,        // features and labels 0
-  UnitOnes,         // features and labels 1
-  UnitIncrement,    // k-th example = k * increment everywhere (restarts at 0 for validation)
-  ProjectedBinary,  // two classes of a real dataset, randomly projected to F features (tasks/projected_binary.h)
+  Linear,               // y = w.x, w and x ~ N(0,1)
+  Affine,               // y = w.x + b (the paper's Fig. 4 "affine" tasks)
+  NnTeacher,            // y = u . relu(W x), a random 2-layer teacher net with rows/entries 0 and 2 zeroed
+  UnitFixed,            // explicit examples from the config
+  UnitZeros,            // features and labels 0
+  UnitOnes,             // features and labels 1
+  UnitIncrement,        // k-th example = k * increment everywhere (restarts at 0 for validation)
+  ProjectedBinary,      // two classes of a real dataset, randomly projected to F features (tasks/projected_binary.h)
+  ProjectedMulticlass,  // K classes of a real dataset, projected the same way; one-hot vector labels
+                        // (LabelKind::Vector)
 };
 enum class EvalType : uint8_t { RmsError = 0, Accuracy = 1 };
 
@@ -34,7 +37,8 @@ struct EnumNames<TaskType> {
                                                  {TaskType::UnitZeros, "unit_zeros"},
                                                  {TaskType::UnitOnes, "unit_ones"},
                                                  {TaskType::UnitIncrement, "unit_increment"},
-                                                 {TaskType::ProjectedBinary, "projected_binary"}};
+                                                 {TaskType::ProjectedBinary, "projected_binary"},
+                                                 {TaskType::ProjectedMulticlass, "projected_multiclass"}};
 };
 template <>
 struct EnumNames<EvalType> {
@@ -75,7 +79,14 @@ struct TaskSpec {
   DataSplit split = DataSplit::Valid;
   std::string label_column;  // csv: a header name or 0-based index; "" = the last column
   std::string cache_dir;     // "" = $AMLZ_CACHE_DIR, else $XDG_CACHE_HOME/amlz, else ~/.cache/amlz; "off" = none
+  // ProjectedMulticlass: the classes 0 .. classes-1 of the dataset (at most F: the labels are F-element vectors).
+  int classes = 10;
 };
+
+// Where a task type's labels go (bytecode.h): vector labels for projected_multiclass, scalar labels otherwise.
+inline LabelKind label_kind(TaskType t) {
+  return t == TaskType::ProjectedMulticlass ? LabelKind::Vector : LabelKind::Scalar;
+}
 
 // A materialised task. Features are row-major [example][F].
 struct Task {
@@ -87,10 +98,16 @@ struct Task {
   int n_epochs = 1;
   int n_valid = 0;
   uint32_t param_seed = 0, data_seed = 0;
+  // Multiclass tasks: K, and each label is a one-hot row of F floats ([example][F], 1 at the class, 0 elsewhere,
+  // elements K..F-1 always 0). 0: one float label per example.
+  int classes = 0;
   std::vector<float> train_x, train_y, valid_x, valid_y;
   std::vector<uint32_t> epoch_order;  // n_epochs * n_train example indices; epoch 0 is data order
 
   uint32_t max_train_steps() const { return static_cast<uint32_t>(n_train) * static_cast<uint32_t>(n_epochs); }
+  LabelKind labels() const { return classes > 0 ? LabelKind::Vector : LabelKind::Scalar; }
+  // Floats per label: F for multiclass tasks, else 1.
+  size_t label_width() const { return classes > 0 ? static_cast<size_t>(features) : 1; }
 };
 
 // The tasks of one role (search, select or final). `id` is unique per materialisation, so a GPU evaluator knows
@@ -101,6 +118,8 @@ struct TaskSet {
   uint64_t id = 0;
   int features() const { return tasks.empty() ? 0 : tasks.front().features; }
   size_t size() const { return tasks.size(); }
+  // The label kind of the set's tasks (one spec makes a set, so all share it); Scalar when empty.
+  LabelKind labels() const { return tasks.empty() ? LabelKind::Scalar : tasks.front().labels(); }
 };
 
 // Checks a spec (F in {2,4,8,16,32}, counts > 0, sizes of explicit data); throws ConfigError naming `where`.

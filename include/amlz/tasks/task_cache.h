@@ -12,9 +12,10 @@
 
 namespace amlz {
 
-inline constexpr uint32_t kTaskCacheVersion = 1;  // bump on any change to the file layout or to how tasks are made
+inline constexpr uint32_t kTaskCacheVersion = 2;  // bump on any change to the file layout or to how tasks are made
 
-// The data of one projected task, as Task stores it: rows of F features, labels 1/0.
+// The data of one projected task, as Task stores it: rows of F features; labels 1/0, or (multiclass) one-hot rows of
+// F floats.
 struct ProjectedData {
   std::vector<float> train_x, train_y, valid_x, valid_y;
 };
@@ -23,7 +24,8 @@ struct ProjectedData {
 struct TaskCacheKey {
   DatasetKind dataset = DatasetKind::FashionMnist;
   uint64_t source_fingerprint = 0;  // data_source_fingerprint(): the files and how they are read
-  int positive = 0, negative = 0;
+  int positive = 0, negative = 0;   // binary; 0 and 0 for multiclass
+  int classes = 0;                  // multiclass: K (the classes 0 .. K-1, labels of F floats); binary: 0
   int features = 0, num_train = 0, num_valid = 0;
   uint32_t param_seed = 0, data_seed = 0;
   DataSplit split = DataSplit::Valid;
