@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 #include <unistd.h>
 
 #include "amlz/core/algorithm_text.h"
@@ -17,6 +18,7 @@
 #include "cli/output.h"
 #include "cli/run_directory.h"
 #include "cli/stop_signals.h"
+#include "dist/launch.h"
 
 namespace amlz::cli {
 namespace {
@@ -107,10 +109,11 @@ class CliReporter final : public RunReporter {
   std::chrono::steady_clock::time_point last_status_{}, last_best_write_{};
 };
 
-std::string summary_json(const RunSummary& s, const Evaluator& evaluator) {
+std::string summary_json(const RunSummary& s, const Evaluator& evaluator, int processes) {
   JsonObject j;
   j.add("seed", s.seed)
       .add("backend", evaluator.describe())
+      .add("processes", processes)
       .add("experiments", s.experiments)
       .add("batch_size", s.batch_size)
       .add("individuals", s.individuals)
@@ -130,6 +133,11 @@ std::string summary_json(const RunSummary& s, const Evaluator& evaluator) {
          "\n";
 }
 
+class Silent final : public RunReporter {
+ public:
+  void line(const std::string&) override {}
+};
+
 }  // namespace
 
 int cmd_search(int argc, const char* const* argv) {
@@ -137,14 +145,60 @@ int cmd_search(int argc, const char* const* argv) {
                "amlz search"};
   Config config;
   ConfigOptions options(app, config, ConfigUse::Search, argc, argv);
-  return run_app(app, argc, argv, [&] {
+  // Under mpirun every rank runs this with the same arguments: rank 0 writes the run directory and all output, the
+  // others run their islands (run_experiments keeps them in step with rank 0) and say nothing but their errors.
+  std::unique_ptr<dist::ProcessGroup> group;
+  try {
+    group = dist::join_launched_group();
+  } catch (const Error& e) {
+    std::cerr << app.get_name() << ": error: " << e.what() << "\n";
+    return kExitBadInput;
+  }
+  // Ranks > 0 name themselves in their messages, and leave the messages about the arguments (help, a mistyped
+  // option: the same on every rank) to rank 0.
+  std::ostringstream quiet;
+  std::streambuf* const stderr_buffer = std::cerr.rdbuf();
+  std::streambuf* const stdout_buffer = std::cout.rdbuf();
+  if (group && group->rank() > 0) {
+    app.name(app.get_name() + " [" + dist::rank_label(group.get()) + "]");
+    std::cerr.rdbuf(quiet.rdbuf());
+    std::cout.rdbuf(quiet.rdbuf());
+  }
+  const int processes = group ? group->ranks() : 1;
+  bool started = false;  // past the checks of the arguments, which every rank makes alike
+  auto search = [&]() -> int {
+    std::cerr.rdbuf(stderr_buffer);
+    std::cout.rdbuf(stdout_buffer);
     if (app.get_config_ptr()->count() == 0)
       throw ConfigError("--config is required (e.g. configs/linear_regression.toml)");
     options.finish();
+    if (config.islands.count < processes)
+      throw ConfigError("--islands.count (" + std::to_string(config.islands.count) + ") must be at least the " +
+                        "number of processes (" + std::to_string(processes) + "): each runs one island or more");
+    started = true;
+    // The ranks tell each other how their checks went (their arguments may differ: `mpirun A : B`).
+    if (processes > 1) {
+      if (const uint64_t refused = group->agree(0, 0).steps; refused > 0) {
+        if (group->rank() == 0)
+          std::cerr << app.get_name() << ": error: " << refused << " other rank(s) refused their arguments (see "
+                    << "above; every rank must be given the same ones)\n";
+        return kExitBadInput;
+      }
+    }
+    if (group)
+      config.seed = static_cast<uint32_t>(group->broadcast_number(config.seed == 0 ? seed_from_clock() : config.seed));
     if (config.seed == 0) config.seed = seed_from_clock();
-    if (config.out.empty()) config.out = default_run_directory(config.seed);
     const StopSignals signals;
+    if (group && group->rank() > 0) {
+      auto evaluator = make_configured_evaluator(config, Precision::Float32, false);
+      Silent silent;
+      run_experiments(config, *evaluator, silent, RunLimits{&signals.flag()}, group.get());
+      return signals.exit_code();
+    }
+    if (config.out.empty()) config.out = default_run_directory(config.seed);
     auto evaluator = make_configured_evaluator(config);
+    if (processes > 1)
+      std::cerr << "islands: " << config.islands.count << " over " << processes << " processes (mpirun)\n";
     RunDirectory dir(config.out);
     CliReporter reporter(dir, config.hurdles.enabled);
     RunSummary s;
@@ -153,7 +207,7 @@ int cmd_search(int argc, const char* const* argv) {
       dir.write("seed.txt", std::to_string(config.seed) + "\n");
       dir.describe_run(app.get_config_ptr()->as<std::string>(), evaluator->describe());
       std::cerr << "run directory: " << printable(dir.path()) << "\n";
-      s = run_experiments(config, *evaluator, reporter, RunLimits{&signals.flag()});
+      s = run_experiments(config, *evaluator, reporter, RunLimits{&signals.flag()}, group.get());
     } catch (...) {
       // A run that failed before anything was evaluated leaves nothing behind; one that ran keeps its files.
       if (s.individuals == 0 && !dir.has_progress()) dir.discard();
@@ -169,7 +223,7 @@ int cmd_search(int argc, const char* const* argv) {
                                  (s.final_done ? fixed6(s.final_fitness) : std::string("not evaluated")) + " (seed " +
                                  std::to_string(s.seed) + ")");
     }
-    dir.write("summary.json", summary_json(s, *evaluator));
+    dir.write("summary.json", summary_json(s, *evaluator, processes));
     dir.write_plot();  // after the summary: the plot's title shows the outcome
     std::cerr << "run directory: " << printable(dir.path()) << " (" << s.individuals << " individuals, "
               << format_si(static_cast<double>(s.train_steps)) << " train steps in " << fixed6(s.seconds) << " s";
@@ -185,8 +239,36 @@ int cmd_search(int argc, const char* const* argv) {
                 << " phase: the run directory holds the progress, the best algorithm so far and the summary\n";
       return signals.exit_code() != 0 ? signals.exit_code() : kExitFailure;  // run_app says what stdout did
     }
+    if (processes > 1 && s.stop == StopReason::Interrupted) {
+      std::cerr << "stopped by a stop request (signal) to another rank in the " << enum_name(s.stopped_in)
+                << " phase: the run directory holds the progress, the best algorithm so far and the summary\n";
+      return kExitFailure;
+    }
     return kExitOk;
+  };
+  const int code = run_app(app, argc, argv, [&] {
+    try {
+      return search();
+    } catch (const std::exception& e) {
+      if (!started && processes > 1) {
+        // Every rank finds the same fault in the same arguments: rank 0 says it. A rank given other arguments
+        // (`mpirun A : B`) says it itself.
+        const uint64_t refused = group->agree(1, 0).steps;
+        if (group->rank() == 0 || refused < static_cast<uint64_t>(processes))
+          std::cerr << app.get_name() << ": error: " << e.what() << "\n";
+        return kExitBadInput;
+      }
+      // Later, the other ranks would wait for this one forever: end the job, saying why. Files written so far stay.
+      if (started && processes > 1) {
+        std::cerr << app.get_name() << ": error: " << e.what() << " (ending all " << processes << " ranks)\n";
+        group->abort(kExitFailure);
+      }
+      throw;
+    }
   });
+  std::cerr.rdbuf(stderr_buffer);
+  std::cout.rdbuf(stdout_buffer);
+  return code;
 }
 
 }  // namespace amlz::cli

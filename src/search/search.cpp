@@ -281,7 +281,8 @@ class Loop {
   SearchProgress progress(bool with_statistics = true) {
     SearchProgress p;
     p.individuals = individuals();
-    // One process knows its steps exactly; several know the total as of the last agreement.
+    // One process knows its steps exactly; several know the total as of the last agreement (exactly below, when
+    // statistics are pooled).
     p.train_steps = group_->ranks() == 1 ? local_steps() : agreed_steps_;
     p.elapsed_seconds = elapsed();
     std::vector<double> sums = {static_cast<double>(children_), static_cast<double>(passed_),
@@ -297,9 +298,10 @@ class Loop {
         count += static_cast<double>(is.population.size());
         best = std::max(best, is.population.best().fitness);
       }
-      sums.insert(sums.end(), {sum, sum_squares, count});
+      sums.insert(sums.end(), {sum, sum_squares, count, static_cast<double>(local_steps())});
       maxima.push_back(best);
       group_->reduce(sums, maxima);
+      p.train_steps = static_cast<uint64_t>(sums[8]);  // exact over all processes (doubles hold 2^53)
       if (islands_.size() == 1 && group_->ranks() == 1) {
         p.mean = islands_.front().population.mean_fitness();
         p.stdev = islands_.front().population.stdev_fitness();

@@ -68,7 +68,13 @@ int automatic_batch_size(const Config& config, const Evaluator& evaluator);
 // `config` must be validated for ConfigUse::Search and have its seed set (not 0). config.max_seconds bounds the
 // whole run: the search phase ends early enough to leave the select and final evaluations their estimated time,
 // and they stop at the deadline too. `limits.deadline`, when earlier, wins.
-RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReporter& reporter, RunLimits limits = {});
+// With a `group` of several processes every process calls this with the same config: each runs its islands, rank 0
+// alone evaluates the gathered island bests on the select and final tasks and decides whether another experiment
+// runs; the others draw from their generators what rank 0 draws and follow its decisions. The summary's counts
+// (individuals, training steps, FEC, hurdles) are over all processes; its best algorithm and fitnesses are rank
+// 0's.
+RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReporter& reporter, RunLimits limits = {},
+                           SearchGroup* group = nullptr);
 
 // The fitness of one algorithm on a task set (mean over tasks; no FEC, no budget), evaluated a few tasks at a time
 // so that a stop request or the deadline is honoured within a chunk; reports progress after each chunk. Empty
