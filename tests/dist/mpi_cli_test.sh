@@ -3,7 +3,8 @@
 #   mpi_cli_test.sh AMLZ MPIEXEC "MPIEXEC FLAGS" SOURCE_DIR WORK_DIR CASE
 # CASE: same_result (K islands over 2 and 3 ranks write what K islands in one process write), rank_error (a rank that
 # fails ends the job with its message), rank_dies (a rank killed ends the job; rank 0's files so far stay), stop
-# (SIGTERM to rank 1 alone stops every rank at the next batch; rank 0 writes the summary).
+# (SIGTERM to rank 1 alone stops every rank at the next batch; rank 0 writes the summary), bench (the islands
+# throughput workload on 2 ranks).
 set -uo pipefail
 amlz=$1
 mpiexec=$2
@@ -85,6 +86,14 @@ stop | rank_dies)
   grep -q '"stop":"interrupted"' "$work/run/summary.json" || fail "rank 0 did not stop: $(cat "$work/run/summary.json")"
   grep -q '"stopped_in":"search"' "$work/run/summary.json" || fail "not stopped in the search"
   [ -s "$work/run/best_algorithm.txt" ] || fail "no best algorithm"
+  ;;
+bench)
+  # The throughput part of the islands workload: rank 0 alone, then 2 ranks, the same search both times.
+  "$mpiexec" "${flags[@]}" -np 2 "$amlz" bench --workloads islands_throughput --quick >"$work/out" 2>"$work/err" ||
+    fail "bench: $(cat "$work/err")"
+  [ "$(grep -c '"bench":"islands_throughput"' "$work/out")" -eq 2 ] || fail "not one line per rank count: $(cat "$work/out")"
+  grep -q '"ranks":2,.*"scaling_efficiency":[0-9.e+-]*,"same_search_as_one_rank":true' "$work/out" ||
+    fail "2 ranks did not run the search 1 rank ran: $(cat "$work/out")"
   ;;
 *) fail "unknown case $case" ;;
 esac
