@@ -80,6 +80,9 @@ int cmd_bench(int argc, const char* const* argv) {
   add_integer_option(app, "--gpu-programs", gpu_programs, 0, 10'000'000, "programs per GPU batch (0: per workload)");
   add_integer_option(app, "--search-seeds", search_seeds, 1, 1000, "seeds for the whole-search workloads");
   double islands_max_seconds = 600;
+  int islands_max_experiments = 10;
+  add_integer_option(app, "--islands-max-experiments", islands_max_experiments, 1, 1000,
+                     "islands workload: experiments each rediscovery run may use (a run without success fails)");
   app.add_option("--islands-max-seconds", islands_max_seconds,
                  "islands workload: time limit of each rediscovery run (a run cut short counts as a failure)")
       ->check(CLI::Range(1.0, 1e6));
@@ -146,8 +149,9 @@ int cmd_bench(int argc, const char* const* argv) {
     for (std::string name : split(workloads)) {
       if (signals.flag()) break;
       if (name == "islands" || name == "islands_throughput" || name == "islands_rediscovery") {
-        run_islands_bench(name, {search_config, search_seeds, repeats, islands_max_seconds, quick}, group.get(), emit,
-                          &signals.flag());
+        run_islands_bench(name,
+                          {search_config, search_seeds, repeats, islands_max_experiments, islands_max_seconds, quick},
+                          group.get(), emit, &signals.flag());
         continue;
       }
       if (name == "search") {

@@ -129,7 +129,7 @@ void rediscovery(const IslandsBenchOptions& o, SearchGroup& group, const std::fu
   const int seeds = o.quick ? 1 : o.seeds;
   for (const Variant v : {Variant{1, false}, Variant{4, true}, Variant{16, true}, Variant{16, false}}) {
     if (v.islands < group.ranks()) continue;
-    std::vector<double> times;
+    std::vector<double> times, steps;
     int successes = 0, runs = 0;
     int64_t migrate_every = 0;
     for (int s = 1; s <= seeds; ++s) {
@@ -139,6 +139,7 @@ void rediscovery(const IslandsBenchOptions& o, SearchGroup& group, const std::fu
       config.seed = static_cast<uint32_t>(s);
       config.threads = 1;
       config.max_seconds = o.max_seconds;
+      config.experiment.max_experiments = o.max_experiments;
       config.islands.migrate_every = v.migrate ? migration_interval(config) : 0;
       migrate_every = config.islands.migrate_every;
       EvaluatorOptions eo;
@@ -148,7 +149,7 @@ void rediscovery(const IslandsBenchOptions& o, SearchGroup& group, const std::fu
       const RunSummary r = run_experiments(config, *evaluator, silent, RunLimits{stop}, &group);
       ++runs;
       successes += r.success;
-      if (r.success) times.push_back(r.seconds);
+      if (r.success) times.push_back(r.seconds), steps.push_back(static_cast<double>(r.train_steps));
       if (group.rank() != 0) continue;
       emit(JsonObject()
                .add("bench", "islands_rediscovery")
@@ -160,6 +161,7 @@ void rediscovery(const IslandsBenchOptions& o, SearchGroup& group, const std::fu
                .add("seconds", r.seconds)
                .add("experiments", r.experiments)
                .add("individuals", r.individuals)
+               .add("train_steps", r.train_steps)
                .add("select_fitness", r.best_select_fitness)
                .str());
       std::fprintf(stderr, "%-22s %2d islands%s seed %d: %s in %.1f s (%d experiments, %lld individuals)\n",
@@ -174,7 +176,9 @@ void rediscovery(const IslandsBenchOptions& o, SearchGroup& group, const std::fu
              .add("migrate_every", migrate_every)
              .add("seeds", runs)
              .add("successes", successes)
+             .add("median_train_steps_of_successes", median(steps))
              .add("median_seconds_of_successes", median(times))
+             .add("max_experiments", o.max_experiments)
              .add("max_seconds", o.max_seconds)
              .str());
   }

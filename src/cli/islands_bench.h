@@ -5,9 +5,10 @@
 // (one process, one thread), then spread over the N ranks (one thread each): individuals/s of each and the scaling
 // efficiency (rate on N / (N x rate on 1)). Rediscovery: the whole experiment driver on the config (normally
 // configs/linear_regression.toml) with K = 1, 4 and 16 islands migrating, and 16 islands never migrating, over
-// seeds 1..seeds: success rate and median time (a run cut by the time limit counts as a failure). Island counts below
-// N are skipped. JSON lines from rank 0, a table on stderr. The workloads islands_throughput and islands_rediscovery
-// are each part alone.
+// seeds 1..seeds, each run given at most `max_experiments` experiments (the same training steps whatever K, and a
+// budget that does not depend on the machine's load): success rate, and median training steps and time of the
+// successes (a run that reaches the time limit first counts as a failure too). Island counts below N are skipped. JSON
+// lines from rank 0, a table on stderr. The workloads islands_throughput and islands_rediscovery are each part alone.
 #pragma once
 #include <atomic>
 #include <functional>
@@ -21,7 +22,8 @@ struct IslandsBenchOptions {
   std::string config_path;
   int seeds = 3;
   int repeats = 3;           // timed repeats of the throughput search (median reported)
-  double max_seconds = 600;  // per rediscovery run
+  int max_experiments = 10;  // per rediscovery run
+  double max_seconds = 600;  // per rediscovery run, a safety net
   bool quick = false;        // a smaller throughput budget, one rediscovery seed per variant
 };
 
