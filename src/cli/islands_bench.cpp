@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <vector>
 
@@ -30,8 +31,15 @@ double median(std::vector<double> v) {
 // Every migrating variant exchanges migrants every 5 generations of its islands (half the population each time).
 int64_t migration_interval(const Config& c) { return 5 * static_cast<int64_t>(c.evolution.population_size); }
 
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
 struct Throughput {
   double seconds = 0;
+  double cpu_seconds = 0;  // of this process (all its threads)
   int64_t individuals = 0;
   uint64_t train_steps = 0;
   double best_fitness = 0;
@@ -60,9 +68,11 @@ Throughput search_once(const Config& config, SearchGroup* group) {
   so.group = group;
   SearchRng rng(config.seed);
   const auto start = std::chrono::steady_clock::now();
+  const double cpu_start = process_cpu_seconds();
   const SearchResult r = run_search(so, candidates, rng);
   Throughput t;
   t.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  t.cpu_seconds = process_cpu_seconds() - cpu_start;
   t.individuals = r.individuals;
   t.train_steps = r.train_steps;
   t.best_fitness = r.best.fitness;
@@ -79,22 +89,30 @@ void throughput(const IslandsBenchOptions& o, SearchGroup& group, const std::fun
   config.islands.migrate_every = migration_interval(config);
   const int repeats = o.quick ? 1 : o.repeats;
   // One process: rank 0 alone, the others waiting for it.
-  std::vector<double> alone_rates;
+  std::vector<double> alone_rates, alone_cpu;
   Throughput alone;
   if (group.rank() == 0)
     for (int i = 0; i < repeats; ++i) {
       alone = search_once(config, nullptr);
       alone_rates.push_back(static_cast<double>(alone.individuals) / alone.seconds);
+      alone_cpu.push_back(alone.cpu_seconds);
     }
   group.broadcast(true);
-  std::vector<double> spread_rates;
+  std::vector<double> spread_rates, spread_cpu;
   Throughput spread;
   for (int i = 0; i < repeats; ++i) {
     spread = search_once(config, &group);
     spread_rates.push_back(static_cast<double>(spread.individuals) / spread.seconds);
+    // The CPU time of all ranks: what the spread search costs in all, waiting included.
+    std::vector<double> cpu = {spread.cpu_seconds}, none;
+    group.reduce(cpu, none);
+    spread_cpu.push_back(cpu[0]);
   }
   if (group.rank() != 0) return;
-  auto line = [&](int ranks, const Throughput& t, double rate) {
+  // The median run of each: its seconds, and the rate its individuals make in them.
+  // CPU seconds: of every rank together, the median run's. A shared machine's load lengthens the wall time of a
+  // search that waits for its slowest rank at every agreement; the CPU time says what the ranks themselves spent.
+  auto line = [&](int ranks, const Throughput& t, double rate, double cpu) {
     JsonObject j;
     j.add("bench", "islands_throughput")
         .add("ranks", ranks)
@@ -103,20 +121,27 @@ void throughput(const IslandsBenchOptions& o, SearchGroup& group, const std::fun
         .add("migrate_every", config.islands.migrate_every)
         .add("individuals", t.individuals)
         .add("train_steps", t.train_steps)
-        .add("seconds", t.seconds)
-        .add("individuals_per_s", rate);
+        .add("seconds", static_cast<double>(t.individuals) / rate)
+        .add("individuals_per_s", rate)
+        .add("cpu_seconds", cpu);
     return j;
   };
   const double r1 = median(alone_rates), rn = median(spread_rates);
-  emit(line(1, alone, r1).str());
+  const double c1 = median(alone_cpu), cn = median(spread_cpu);
+  emit(line(1, alone, r1, c1).str());
   std::fprintf(stderr, "%-22s %2d rank(s) %3d islands %12.4g individuals/s\n", "islands_throughput", 1, k, r1);
   if (n > 1) {
     // The same seed on any number of ranks is the same search: a rate compares like with like.
     const bool same = alone.individuals == spread.individuals && alone.train_steps == spread.train_steps &&
                       alone.best_fitness == spread.best_fitness;
-    emit(line(n, spread, rn).add("scaling_efficiency", rn / (n * r1)).add("same_search_as_one_rank", same).str());
-    std::fprintf(stderr, "%-22s %2d rank(s) %3d islands %12.4g individuals/s  scaling efficiency %.2f%s\n",
-                 "islands_throughput", n, k, rn, rn / (n * r1), same ? "" : "  (NOT the same search!)");
+    emit(line(n, spread, rn, cn)
+             .add("scaling_efficiency", rn / (n * r1))
+             .add("cpu_efficiency", c1 / cn)
+             .add("same_search_as_one_rank", same)
+             .str());
+    std::fprintf(stderr,
+                 "%-22s %2d rank(s) %3d islands %12.4g individuals/s  scaling efficiency %.2f, CPU efficiency %.2f%s\n",
+                 "islands_throughput", n, k, rn, rn / (n * r1), c1 / cn, same ? "" : "  (NOT the same search!)");
   }
 }
 

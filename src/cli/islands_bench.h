@@ -2,13 +2,15 @@
 // `amlz bench --workloads islands`: what islands across processes buy. Run it under mpirun to measure N ranks:
 //   mpirun -np 2 amlz bench --workloads islands
 // Throughput: one fixed-budget search of the config with K = max(4, N) islands (migrating), first on rank 0 alone
-// (one process, one thread), then spread over the N ranks (one thread each): individuals/s of each and the scaling
-// efficiency (rate on N / (N x rate on 1)). Rediscovery: the whole experiment driver on the config (normally
-// configs/linear_regression.toml) with K = 1, 4 and 16 islands migrating, and 16 islands never migrating, over
-// seeds 1..seeds, each run given at most `max_experiments` experiments (the same training steps whatever K, and a
-// budget that does not depend on the machine's load): success rate, and median training steps and time of the
-// successes (a run that reaches the time limit first counts as a failure too). Island counts below N are skipped. JSON
-// lines from rank 0, a table on stderr. The workloads islands_throughput and islands_rediscovery are each part alone.
+// (one process, one thread), then spread over the N ranks (one thread each): individuals/s of each, the scaling
+// efficiency (rate on N / (N x rate on 1)) and the CPU efficiency (CPU seconds on 1 / CPU seconds of all N ranks:
+// what spreading costs in work, whatever else runs on the machine). Rediscovery: the whole experiment driver on the
+// config (normally configs/linear_regression.toml) with K = 1, 4 and 16 islands migrating, and 16 islands never
+// migrating, over seeds 1..seeds, each run given at most `max_experiments` experiments (the same training steps
+// whatever K, and a budget that does not depend on the machine's load): success rate, and median training steps and
+// time of the successes (a run that reaches the time limit first counts as a failure too). Island counts below N are
+// skipped. JSON lines from rank 0, a table on stderr. The workloads islands_throughput and islands_rediscovery are each
+// part alone.
 #pragma once
 #include <atomic>
 #include <functional>

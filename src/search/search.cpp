@@ -100,7 +100,7 @@ class Loop {
   template <class Make>
   void produce(int count, Make make) {
     std::unique_ptr<Batch> in_flight;
-    for (int made = 0; made < count && !agree_stop();) {
+    for (int made = 0; made < count && !agree_stop_when_due();) {
       const int n = std::min(o_.evolution.batch_size, count - made);
       auto batch = make_batch(static_cast<size_t>(n), make);
       if (!batch) break;  // a stop request while it was made: dropped, generators as before it
@@ -248,6 +248,20 @@ class Loop {
     return stopped_;
   }
 
+  // Before each batch, processes that agree per batch (several) do so every agree_every_ batches: a batch of a few
+  // children per island is less work than an agreement between processes costs. Every process counts the same
+  // batches, so all agree at the same ones.
+  bool agree_stop_when_due() {
+    if (stopped_) return true;
+    if (group_->ranks() > 1 && batches_++ % agree_every() != 0) return false;
+    return agree_stop();
+  }
+  uint64_t agree_every() const {
+    constexpr uint64_t kChildrenPerAgreement = 2048;
+    const uint64_t per_batch = static_cast<uint64_t>(o_.evolution.batch_size) * islands_count();
+    return std::max<uint64_t>(1, (kChildrenPerAgreement + per_batch - 1) / per_batch);
+  }
+
   // Between generations: the budget is the training steps of all islands, everywhere.
   uint64_t agree_steps() {
     agree_stop();
@@ -358,6 +372,7 @@ class Loop {
   uint64_t steps_at_start_;
   uint64_t agreed_steps_ = 0;
   int64_t migrations_ = 0;
+  uint64_t batches_ = 0;  // batches begun, for agree_stop_when_due
   uint64_t children_ = 0, passed_ = 0;
   int64_t last_report_ = 0;
   bool reported_ = false;

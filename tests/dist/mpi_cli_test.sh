@@ -92,7 +92,8 @@ bench)
   "$mpiexec" "${flags[@]}" -np 2 "$amlz" bench --workloads islands_throughput --quick >"$work/out" 2>"$work/err" ||
     fail "bench: $(cat "$work/err")"
   [ "$(grep -c '"bench":"islands_throughput"' "$work/out")" -eq 2 ] || fail "not one line per rank count: $(cat "$work/out")"
-  grep -q '"ranks":2,.*"scaling_efficiency":[0-9.e+-]*,"same_search_as_one_rank":true' "$work/out" ||
+  grep -q '"ranks":2,.*"scaling_efficiency":[0-9.e+-]*,"cpu_efficiency":[0-9.e+-]*,"same_search_as_one_rank":true' \
+    "$work/out" ||
     fail "2 ranks did not run the search 1 rank ran: $(cat "$work/out")"
   ;;
 *) fail "unknown case $case" ;;

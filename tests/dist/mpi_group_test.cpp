@@ -171,8 +171,9 @@ TEST(MpiGroup, IslandsOverRanksReachWhatOneProcessReaches) {
 }
 
 TEST(MpiGroup, AStopOnOneRankStopsEveryRankAtTheSameBatch) {
-  // Rank 1 is asked to stop (as its signal handler would) after its third batch: every rank ends at the next batch
-  // agreement, so all have made the same number of individuals, and all report an interruption.
+  // Rank 1 is asked to stop (as its signal handler would) after its third batch: every rank ends at the next
+  // agreement, so all have made the same number of individuals, fewer than the whole search, and all report an
+  // interruption.
   std::atomic<bool> stop{false};
   int batches = 0;
   SearchOptions o = island_search(world->ranks());
@@ -181,7 +182,8 @@ TEST(MpiGroup, AStopOnOneRankStopsEveryRankAtTheSameBatch) {
     if (world->rank() == 1 && ++batches == 3) stop = true;
   });
   EXPECT_EQ(r.result.stop, StopReason::Interrupted);
-  EXPECT_EQ(r.result.individuals, 3 * 5 * world->ranks()) << "three batches of 5 per island";
+  EXPECT_GE(r.result.individuals, 3 * 5 * world->ranks()) << "at least three batches of 5 per island";
+  EXPECT_LT(r.result.individuals, run_islands(island_search(world->ranks()), world).result.individuals);
   std::vector<double> none,
       individuals = {static_cast<double>(r.result.individuals), -static_cast<double>(r.result.individuals)};
   world->reduce(none, individuals);
