@@ -65,6 +65,7 @@ class CudaEvaluator final : public Evaluator {
 
   std::string describe() const override {
     std::string s = std::string("cuda (") + props_.name + ", " + std::to_string(props_.multiProcessorCount) + " SMs";
+    if (device_ != 0) s += ", device " + std::to_string(device_);
     if (lanes_ > 0) s += ", " + std::to_string(lanes_) + " lanes per task";
     return s + ")";
   }

@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake libeigen3-dev libcli11-dev libgtest-dev libhwy-dev zlib1g-dev dataset-fashion-mnist
-          python3-numpy)  # python3-numpy: the tests run the NumPy code of `amlz export`
+          python3-numpy  # python3-numpy: the tests run the NumPy code of `amlz export`
+          libopenmpi-dev openmpi-bin)  # islands across processes (mpirun); amlz builds without them too
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

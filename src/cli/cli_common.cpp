@@ -57,6 +57,7 @@ std::unique_ptr<Evaluator> make_configured_evaluator(const Config& config, Preci
   o.cpu_threads = config.threads;
   o.cpu_precision = precision;
   o.cpu_interpreter = cpu_interpreter_for(config.backend);
+  o.cuda_device = -1;  // device 0, or one GPU per rank under mpirun
   auto ev = make_evaluator(b, o);
   if (announce) {
     std::cerr << "backend: " << ev->describe();

@@ -13,12 +13,14 @@
 #include "bench/workloads.h"
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "cli/islands_bench.h"
 #include "cli/json.h"
 #include "cli/output.h"
 #include "cli/search_bench.h"
 #include "cli/search_workloads.h"
 #include "cli/stop_signals.h"
 #include "cli/value_parse.h"
+#include "dist/launch.h"
 
 namespace amlz::cli {
 namespace {
@@ -61,10 +63,13 @@ int cmd_bench(int argc, const char* const* argv) {
               search_config = "configs/linear_regression.toml", populations = "bench/populations", save_populations_to;
   int repeats = 3, cpu_programs = 0, gpu_programs = 0, search_seeds = 3, cuda_lanes = 0;
   bool quick = false;
-  app.add_option("--workloads", workloads,
-                 "comma list of: random (random demo-space programs: flattering, ~3 live instructions; alias demo), "
-                 "population (populations saved from real searches), seed_nn, paper, fmnist, experiment (the demo "
-                 "experiment, FEC off and on), host (host costs per individual), search (rediscovery time)");
+  app.add_option(
+      "--workloads", workloads,
+      "comma list of: random (random demo-space programs: flattering, ~3 live instructions; alias demo), "
+      "population (populations saved from real searches), seed_nn, paper, fmnist, experiment (the demo "
+      "experiment, FEC off and on), host (host costs per individual), search (rediscovery time), islands "
+      "(islands over mpirun ranks: individuals/s and scaling; rediscovery time with 1, 4, 16 islands; each part alone: "
+      "islands_throughput, islands_rediscovery)");
   app.add_option("--backends", backends,
                  "comma list of cpu (vector interpreter), cpu-reference (scalar reference), cuda, or all (cpu, cuda)");
   app.add_option("--populations", populations, "directory of the saved populations (bench/populations)");
@@ -74,13 +79,36 @@ int cmd_bench(int argc, const char* const* argv) {
   add_integer_option(app, "--repeats", repeats, 1, 1000, "timed repeats per measurement (median reported)");
   add_integer_option(app, "--cpu-programs", cpu_programs, 0, 1'000'000, "programs per CPU batch (0: per workload)");
   add_integer_option(app, "--gpu-programs", gpu_programs, 0, 10'000'000, "programs per GPU batch (0: per workload)");
-  add_integer_option(app, "--search-seeds", search_seeds, 1, 1000, "seeds for the whole-search workload");
+  add_integer_option(app, "--search-seeds", search_seeds, 1, 1000, "seeds for the whole-search workloads");
+  double islands_max_seconds = 600;
+  int islands_max_experiments = 10;
+  add_integer_option(app, "--islands-max-experiments", islands_max_experiments, 1, 1000,
+                     "islands workload: experiments each rediscovery run may use (a run without success fails)");
+  app.add_option("--islands-max-seconds", islands_max_seconds,
+                 "islands workload: time limit of each rediscovery run (a run cut short counts as a failure)")
+      ->check(CLI::Range(1.0, 1e6));
   app.add_option("--search-config", search_config, "config of the whole-search workload");
   app.add_option("--out", out, "also append the JSON lines to this file");
   app.add_flag("--quick", quick, "small batches: a smoke run, not a measurement");
   add_integer_option(app, "--cuda-lanes", cuda_lanes, 0, 32, "CUDA lanes per task, a power of two 1..32 (0: automatic)")
       ->check(CLI::IsMember({"0", "1", "2", "4", "8", "16", "32"}));
+  // Under mpirun (the islands workload only) every rank measures, rank 0 alone prints.
+  std::unique_ptr<dist::ProcessGroup> group;
+  try {
+    group = dist::join_launched_group();
+  } catch (const Error& e) {
+    std::cerr << app.get_name() << ": error: " << e.what() << "\n";
+    return kExitBadInput;
+  }
+  const bool quiet_rank = group && group->rank() > 0;
+  if (quiet_rank) app.name(app.get_name() + " [" + dist::rank_label(group.get()) + "]");
   return run_app(app, argc, argv, [&] {
+    if (group)
+      for (const std::string& w : split(workloads))
+        if (w.rfind("islands", 0) != 0) {
+          if (quiet_rank) return kExitBadInput;  // rank 0 says why
+          throw ConfigError("under mpirun, amlz bench measures the islands workloads only (not '" + w + "')");
+        }
     std::vector<BenchRun> runs;
     const std::vector<Backend> available = available_backends();
     for (const std::string& b : split(backends == "all" ? "cpu,cuda" : backends)) {
@@ -93,7 +121,7 @@ int cmd_bench(int argc, const char* const* argv) {
           runs.push_back({Backend::Cuda, 0});
         else if (backends != "all")
           throw Error("--backends cuda: " + cuda_unavailable_reason());
-        else
+        else if (!quiet_rank)
           std::cerr << "bench: skipping cuda (" << cuda_unavailable_reason() << ")\n";
       } else {
         throw ConfigError("--backends: unknown backend '" + b + "'");
@@ -107,11 +135,13 @@ int cmd_bench(int argc, const char* const* argv) {
     // SIGINT/SIGTERM/SIGHUP end the benchmark between measurements: the lines already printed stand.
     const StopSignals signals;
     auto emit = [&](const std::string& line) {
+      if (quiet_rank) return;
       print_line(line);
       if (file) *file << line << std::endl;
     };
-    std::fprintf(stderr, "%-20s %-46s %12s %12s %12s %9s\n", "workload", "backend", "steps/s", "evals/s", "instr/s",
-                 "seconds");
+    if (!quiet_rank)
+      std::fprintf(stderr, "%-20s %-46s %12s %12s %12s %9s\n", "workload", "backend", "steps/s", "evals/s", "instr/s",
+                   "seconds");
 
     if (!save_populations_to.empty()) {
       save_populations(save_populations_to, runs.empty() ? 0 : runs.front().threads, emit);  // same files whatever
@@ -119,6 +149,12 @@ int cmd_bench(int argc, const char* const* argv) {
     }
     for (std::string name : split(workloads)) {
       if (signals.flag()) break;
+      if (name == "islands" || name == "islands_throughput" || name == "islands_rediscovery") {
+        run_islands_bench(name,
+                          {search_config, search_seeds, repeats, islands_max_experiments, islands_max_seconds, quick},
+                          group.get(), emit, &signals.flag());
+        continue;
+      }
       if (name == "search") {
         run_search_bench(runs, search_config, search_seeds, emit, &signals.flag());
         continue;

@@ -25,6 +25,7 @@
 #include "cli/run_directory.h"
 #include "cli/search_reporter.h"
 #include "cli/stop_signals.h"
+#include "dist/launch.h"
 
 namespace amlz::cli {
 namespace {
@@ -43,10 +44,11 @@ std::string fixed6(double x) {
   return buf;
 }
 
-std::string summary_json(const RunSummary& s, const Evaluator& evaluator) {
+std::string summary_json(const RunSummary& s, const Evaluator& evaluator, int processes) {
   JsonObject j;
   j.add("seed", s.seed)
       .add("backend", evaluator.describe())
+      .add("processes", processes)
       .add("experiments", s.experiments)
       .add("batch_size", s.batch_size)
       .add("individuals", s.individuals)
@@ -94,7 +96,7 @@ std::unique_ptr<Evaluator> with_test_hooks(std::unique_ptr<Evaluator> evaluator)
 // After the experiments, new or resumed run alike: the algorithm found, summary.json, the plot, and a checkpoint
 // saying the run is finished unless it was stopped early.
 int report_run(const Config& config, const RunSummary& s, const Evaluator& evaluator, RunDirectory& dir,
-               SearchReporter& reporter, const StopSignals& signals, CheckpointFiles& checkpoints) {
+               SearchReporter& reporter, const StopSignals& signals, CheckpointFiles& checkpoints, int processes) {
   if (s.experiments > 0 && s.individuals > 0) {
     reporter.line("Algorithm found: ");
     const std::string text = to_text(s.best);
@@ -104,7 +106,7 @@ int report_run(const Config& config, const RunSummary& s, const Evaluator& evalu
                                (s.final_done ? fixed6(s.final_fitness) : std::string("not evaluated")) + " (seed " +
                                std::to_string(s.seed) + ")");
   }
-  dir.write("summary.json", summary_json(s, evaluator));
+  dir.write("summary.json", summary_json(s, evaluator, processes));
   dir.write_plot();  // after the summary: the plot's title shows the outcome
   std::cerr << "run directory: " << printable(dir.path()) << " (" << s.individuals << " individuals, "
             << format_si(static_cast<double>(s.train_steps)) << " train steps in " << fixed6(s.seconds) << " s";
@@ -120,6 +122,12 @@ int report_run(const Config& config, const RunSummary& s, const Evaluator& evalu
               << " phase: the run directory holds the progress, the best algorithm so far and the summary; "
               << "`amlz search --resume " << printable(dir.path()) << "` continues it\n";
     return signals.exit_code() != 0 ? signals.exit_code() : kExitFailure;  // run_app says what stdout did
+  }
+  if (processes > 1 && s.stop == StopReason::Interrupted) {
+    std::cerr << "stopped by a stop request (signal) to another rank in the " << enum_name(s.stopped_in)
+              << " phase: the run directory holds the progress, the best algorithm so far and the summary; "
+              << "`mpirun ... amlz search --resume " << printable(dir.path()) << "` continues it\n";
+    return kExitFailure;
   }
   checkpoints.finish();
   return kExitOk;
@@ -149,6 +157,76 @@ bool wants_resume(int argc, const char* const* argv) {
   return false;
 }
 
+class Silent final : public RunReporter {
+ public:
+  void line(const std::string&) override {}
+};
+
+// Under mpirun every rank runs a search command with the same arguments: rank 0 writes the run directory and all
+// output, the others run their islands (run_experiments keeps them in step with rank 0) and say nothing but their
+// errors. `body(group, started)` is the command once its arguments are parsed (group: nullptr for one process); it
+// sets `started` once past the checks of its arguments, which every rank makes alike. An error before that is
+// reported once (by rank 0); after it, the other ranks would wait for this one forever, so the job ends through
+// MPI's abort, saying why; files written so far stay.
+template <class Body>
+int run_on_every_rank(CLI::App& app, int argc, const char* const* argv, Body body) {
+  std::unique_ptr<dist::ProcessGroup> group;
+  try {
+    group = dist::join_launched_group();
+  } catch (const Error& e) {
+    std::cerr << app.get_name() << ": error: " << e.what() << "\n";
+    return kExitBadInput;
+  }
+  // Ranks > 0 name themselves in their messages, and leave the messages about the arguments (help, a mistyped
+  // option: the same on every rank) to rank 0.
+  std::ostringstream muted;
+  std::streambuf* const stderr_buffer = std::cerr.rdbuf();
+  std::streambuf* const stdout_buffer = std::cout.rdbuf();
+  if (group && group->rank() > 0) {
+    app.name(app.get_name() + " [" + dist::rank_label(group.get()) + "]");
+    std::cerr.rdbuf(muted.rdbuf());
+    std::cout.rdbuf(muted.rdbuf());
+  }
+  const int processes = group ? group->ranks() : 1;
+  bool started = false;
+  const int code = run_app(app, argc, argv, [&] {
+    std::cerr.rdbuf(stderr_buffer);
+    std::cout.rdbuf(stdout_buffer);
+    try {
+      return body(group.get(), started);
+    } catch (const std::exception& e) {
+      if (!started && processes > 1) {
+        // Every rank finds the same fault in the same arguments: rank 0 says it. A rank given other arguments
+        // (`mpirun A : B`) says it itself.
+        const uint64_t refused = group->agree(1, 0).steps;
+        if (group->rank() == 0 || refused < static_cast<uint64_t>(processes))
+          std::cerr << app.get_name() << ": error: " << e.what() << "\n";
+        return kExitBadInput;
+      }
+      if (started && processes > 1) {
+        std::cerr << app.get_name() << ": error: " << e.what() << " (ending all " << processes << " ranks)\n";
+        group->abort(kExitFailure);
+      }
+      throw;
+    }
+  });
+  std::cerr.rdbuf(stderr_buffer);
+  std::cout.rdbuf(stdout_buffer);
+  return code;
+}
+
+// Past its own checks, a rank learns whether every other rank accepted its arguments too (they may differ:
+// `mpirun A : B`); false: some did not (rank 0 says so), and the command ends with kExitBadInput.
+bool every_rank_accepted(dist::ProcessGroup* group, const CLI::App& app) {
+  if (group == nullptr || group->ranks() == 1) return true;
+  const uint64_t refused = group->agree(0, 0).steps;
+  if (refused == 0) return true;
+  if (group->rank() == 0)
+    std::cerr << app.get_name() << ": error: " << refused << " other rank(s) refused their arguments (see above; "
+              << "every rank must be given the same ones)\n";
+  return false;
+}
+
 // `amlz search --resume DIR [--threads N] [--checkpoint-every S]`.
 int cmd_resume(int argc, const char* const* argv) {
   for (int i = 1; i < argc; ++i) {
@@ -170,8 +248,9 @@ int cmd_resume(int argc, const char* const* argv) {
   app.add_option("--checkpoint-every,--checkpoint_every", every,
                  "seconds between checkpoints (0: only when a signal stops the run)")
       ->type_name("REAL");
-  return run_app(app, argc, argv, [&] {
+  return run_on_every_rank(app, argc, argv, [&](dist::ProcessGroup* group, bool& started) -> int {
     namespace fs = std::filesystem;
+    const bool leader = group == nullptr || group->rank() == 0;
     std::error_code ec;
     while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
     if (!fs::is_directory(dir, ec)) throw Error("--resume: '" + printable(dir) + "' is not a directory");
@@ -193,8 +272,9 @@ int cmd_resume(int argc, const char* const* argv) {
         read.problem == CheckpointProblem::Damaged) {
       CheckpointRead prev = read_checkpoint_file(prev_path);
       if (prev.problem == CheckpointProblem::None) {
-        std::cerr << "amlz search: " << read.message << "; resuming from the previous checkpoint, '"
-                  << printable(prev_path) << "'\n";
+        if (leader)
+          std::cerr << "amlz search: " << read.message << "; resuming from the previous checkpoint, '"
+                    << printable(prev_path) << "'\n";
         read = std::move(prev);
       } else if (read.problem == CheckpointProblem::Missing && prev.problem == CheckpointProblem::Missing) {
         throw Error("--resume: no checkpoint in '" + printable(dir) +
@@ -214,18 +294,26 @@ int cmd_resume(int argc, const char* const* argv) {
                   " bytes; this directory's config.toml has seed " + std::to_string(config.seed) + " and " +
                   std::to_string(expected.config_size) + " bytes" +
                   (got.config_size == expected.config_size ? ", other contents" : "") + ")");
+    started = true;
+    if (!every_rank_accepted(group, app)) return kExitBadInput;
     if (got.finished) {
-      std::cerr << "amlz search: the run in '" << printable(dir)
-                << "' has already finished (its results are in summary.json); nothing to resume\n";
+      if (leader)
+        std::cerr << "amlz search: the run in '" << printable(dir)
+                  << "' has already finished (its results are in summary.json); nothing to resume\n";
       return kExitOk;
     }
     RunDirectory::State dir_state;
     std::string run_bytes;
     decode_checkpoint_payload(read.contents.payload, dir_state, run_bytes);
     const RunCheckpoint resume = decode_run_checkpoint(run_bytes);
-    fs::remove(dir + "/.checkpoint.tmp", ec);  // a write a crash cut short
-
     const StopSignals signals;
+    if (!leader) {  // every rank resumes its islands from the same state; rank 0 alone writes
+      auto evaluator = with_test_hooks(make_configured_evaluator(config, Precision::Float32, false));
+      Silent silent;
+      run_experiments(config, *evaluator, silent, RunLimits{&signals.flag()}, {nullptr, &resume}, group);
+      return signals.exit_code();
+    }
+    fs::remove(dir + "/.checkpoint.tmp", ec);  // a write a crash cut short
     auto evaluator = with_test_hooks(make_configured_evaluator(config));
     RunDirectory rd(dir, dir_state);
     rd.set_labels(config.memory.labels);
@@ -234,8 +322,8 @@ int cmd_resume(int argc, const char* const* argv) {
     std::cerr << "resuming run directory: " << printable(rd.path()) << " (experiment " << resume.experiment << ", "
               << fixed6(resume.seconds) << " s run so far)\n";
     const RunSummary s =
-        run_experiments(config, *evaluator, reporter, RunLimits{&signals.flag()}, {&checkpoints, &resume});
-    return report_run(config, s, *evaluator, rd, reporter, signals, checkpoints);
+        run_experiments(config, *evaluator, reporter, RunLimits{&signals.flag()}, {&checkpoints, &resume}, group);
+    return report_run(config, s, *evaluator, rd, reporter, signals, checkpoints, group ? group->ranks() : 1);
   });
 }
 
@@ -252,16 +340,32 @@ int cmd_search(int argc, const char* const* argv) {
   std::string resume_help;
   app.add_option("--resume", resume_help,
                  "continue the stopped or killed run in DIR from its checkpoint (alone, or with --threads, "
-                 "--checkpoint-every)")
+                 "--checkpoint-every, --quiet)")
       ->type_name("DIR");
-  return run_app(app, argc, argv, [&] {
+  return run_on_every_rank(app, argc, argv, [&](dist::ProcessGroup* group, bool& started) -> int {
+    const int processes = group ? group->ranks() : 1;
     if (app.get_config_ptr()->count() == 0)
       throw ConfigError("--config is required (e.g. configs/linear_regression.toml)");
     options.finish();
+    if (config.islands.count < processes)
+      throw ConfigError("--islands.count (" + std::to_string(config.islands.count) + ") must be at least the " +
+                        "number of processes (" + std::to_string(processes) + "): each runs one island or more");
+    started = true;
+    if (!every_rank_accepted(group, app)) return kExitBadInput;
+    if (group)
+      config.seed = static_cast<uint32_t>(group->broadcast_number(config.seed == 0 ? seed_from_clock() : config.seed));
     if (config.seed == 0) config.seed = seed_from_clock();
-    if (config.out.empty()) config.out = default_run_directory(config.seed);
     const StopSignals signals;
+    if (group && group->rank() > 0) {
+      auto evaluator = with_test_hooks(make_configured_evaluator(config, Precision::Float32, false));
+      Silent silent;
+      run_experiments(config, *evaluator, silent, RunLimits{&signals.flag()}, {}, group);
+      return signals.exit_code();
+    }
+    if (config.out.empty()) config.out = default_run_directory(config.seed);
     auto evaluator = with_test_hooks(make_configured_evaluator(config));
+    if (processes > 1)
+      std::cerr << "islands: " << config.islands.count << " over " << processes << " processes (mpirun)\n";
     RunDirectory dir(config.out);
     dir.set_labels(config.memory.labels);
     const std::string config_text = to_toml(config);
@@ -273,13 +377,13 @@ int cmd_search(int argc, const char* const* argv) {
       dir.write("seed.txt", std::to_string(config.seed) + "\n");
       dir.describe_run(app.get_config_ptr()->as<std::string>(), evaluator->describe());
       std::cerr << "run directory: " << printable(dir.path()) << "\n";
-      s = run_experiments(config, *evaluator, reporter, RunLimits{&signals.flag()}, {&checkpoints, nullptr});
+      s = run_experiments(config, *evaluator, reporter, RunLimits{&signals.flag()}, {&checkpoints, nullptr}, group);
     } catch (...) {
       // A run that failed before anything was evaluated leaves nothing behind; one that ran keeps its files.
       if (s.individuals == 0 && !dir.has_progress()) dir.discard();
       throw;
     }
-    return report_run(config, s, *evaluator, dir, reporter, signals, checkpoints);
+    return report_run(config, s, *evaluator, dir, reporter, signals, checkpoints, processes);
   });
 }
 

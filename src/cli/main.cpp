@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
     const std::string why = amlz::cuda_unavailable_reason();
     std::cout << "CUDA backend: " << (why.empty() ? "available" : "unavailable (" + why + ")") << "\n";
     std::cout << "CPU backend: " << amlz::cpu_backend_summary() << "\n";
+    std::cout << "islands across processes (MPI, mpirun): " AMLZ_BUILT_WITH_MPI "\n";
     return 0;
   }
   // The command's own argv: argv[0] becomes "amlz <command>" for its help and messages.

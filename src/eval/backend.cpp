@@ -2,6 +2,9 @@
 // The only translation unit that knows whether the CUDA evaluator was compiled in.
 #include "amlz/eval/backend.h"
 
+#include <algorithm>
+#include <cstdlib>
+
 #include "amlz/error.h"
 
 #if defined(AMLZ_HAS_CUDA)
@@ -9,6 +12,22 @@
 #endif
 
 namespace amlz {
+namespace {
+
+#if defined(AMLZ_HAS_CUDA)
+// This process's index among the processes an MPI launcher started on this machine (0 without a launcher).
+int launcher_local_rank() {
+  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "PMIX_LOCAL_RANK"})
+    if (const char* v = std::getenv(name)) {
+      char* end = nullptr;
+      const long r = std::strtol(v, &end, 10);
+      if (*v != '\0' && *end == '\0' && r >= 0 && r < (1 << 20)) return static_cast<int>(r);
+    }
+  return 0;
+}
+#endif
+
+}  // namespace
 
 std::string cuda_unavailable_reason() {
 #if defined(AMLZ_HAS_CUDA)
@@ -47,8 +66,9 @@ std::unique_ptr<Evaluator> make_evaluator(Backend b, const EvaluatorOptions& opt
 #if defined(AMLZ_HAS_CUDA)
   const std::string why = cuda_unavailable_reason();
   if (!why.empty()) throw Error("the CUDA backend is not available: " + why);
-  return make_cuda_evaluator(
-      CudaEvaluatorOptions{options.cuda_device, options.cuda_lanes_per_task, options.cuda_verbose});
+  const int device =
+      options.cuda_device >= 0 ? options.cuda_device : launcher_local_rank() % std::max(1, cuda_device_count());
+  return make_cuda_evaluator(CudaEvaluatorOptions{device, options.cuda_lanes_per_task, options.cuda_verbose});
 #else
   throw Error("the CUDA backend is not available: " + cuda_unavailable_reason());
 #endif

@@ -2,15 +2,27 @@
 #include "eval/thread_pool.h"
 
 #include <algorithm>
+#include <sched.h>
 #include <string>
 #include <system_error>
 
 #include "amlz/error.h"
 
 namespace amlz {
+namespace {
+
+// The hardware threads this process may run on: fewer than the machine's when it is bound to some (mpirun binds
+// each rank to its cores; taskset), so that ranks sharing a machine do not each start a thread per core.
+int usable_hardware_threads() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+}  // namespace
 
 ThreadPool::ThreadPool(int threads) {
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (threads <= 0) threads = usable_hardware_threads();
   try {
     for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
   } catch (const std::system_error& e) {

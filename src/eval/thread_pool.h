@@ -12,7 +12,8 @@ namespace amlz {
 
 class ThreadPool {
  public:
-  // threads <= 0: one per hardware thread. Throws amlz::Error when the system cannot start them all.
+  // threads <= 0: one per hardware thread this process may run on (its CPU affinity). Throws amlz::Error when the
+  // system cannot start them all.
   explicit ThreadPool(int threads);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;

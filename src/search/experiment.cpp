@@ -105,8 +105,11 @@ std::optional<double> evaluate_algorithm(Evaluator& evaluator, const TaskSet& ta
 }
 
 RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReporter& reporter, RunLimits limits,
-                           RunCheckpoints checkpoints) {
+                           RunCheckpoints checkpoints, SearchGroup* group) {
   AMLZ_CHECK(config.seed != 0, "the run seed must be fixed before running");
+  SearchGroup single_process;
+  SearchGroup& processes = group ? *group : single_process;
+  const bool leader = processes.rank() == 0;  // evaluates the candidates and decides
   using Clock = std::chrono::steady_clock;
   const RunCheckpoint* resume = checkpoints.resume;
   const auto start = Clock::now() - std::chrono::duration_cast<Clock::duration>(
@@ -129,6 +132,7 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
   so.memory.labels = label_kind(config.search_tasks.type);
   so.islands = config.islands;
   so.hurdles = config.hurdles;
+  so.group = group;
   // On a GPU the host makes and compiles the next batch while the kernel runs; on the CPU both compete for the
   // same cores, so the loop stays strictly batched.
   so.overlap = evaluator.backend() == Backend::Cuda && so.evolution.batch_size > 1;
@@ -204,7 +208,10 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
     TaskSpec search_spec = config.search_tasks;
     if (config.experiment.randomize_task_seeds) randomize_task_seeds(search_spec, draw_random_seed(rng));
     const std::optional<TaskSet> built = build_tasks(Phase::Search, search_spec);
-    if (!built) break;
+    // A stop request while building ends every process's run (the others would wait for this one in the search).
+    if (processes.ranks() > 1 && processes.agree(0, built ? 0 : 2).stop != 0 && built)
+      stopped(Phase::Search, StopReason::Interrupted);
+    if (!built || summary.stopped_in != Phase::Done) break;
     const TaskSet& search_tasks = *built;
     CandidateEvalOptions eo;
     eo.combination = config.combination;
@@ -217,7 +224,9 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
                                        config.memory, baseline_rng),
                         config.train_budget.threshold_factor);
     }
-    CandidateEvaluator candidates(evaluator, search_tasks, eo, static_cast<size_t>(std::max(1, config.islands.count)));
+    const size_t local_islands =
+        processes.local_islands(static_cast<uint32_t>(std::max(1, config.islands.count))).size();
+    CandidateEvaluator candidates(evaluator, search_tasks, eo, local_islands);
     reporter.experiment_started(static_cast<int>(experiment));
     reporter.line("Running evolution experiment (on the T_search tasks)...");
     const SearchResult result = run_search(so, candidates, rng, &reporter);
@@ -225,9 +234,14 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
     summary.experiments = static_cast<int>(experiment);
     summary.individuals += result.individuals;
     summary.train_steps += result.train_steps;
-    summary.steps_avoided += result.steps_avoided;
-    fec_hits += candidates.fec_hits();
-    fec_lookups += candidates.fec_lookups();
+    // Counted by each process for its islands (the training steps are agreed already).
+    std::vector<double> counts = {static_cast<double>(result.steps_avoided), static_cast<double>(candidates.fec_hits()),
+                                  static_cast<double>(candidates.fec_lookups())},
+                        no_maxima;
+    processes.reduce(counts, no_maxima);
+    summary.steps_avoided += static_cast<uint64_t>(counts[0]);
+    fec_hits += static_cast<uint64_t>(counts[1]);
+    fec_lookups += static_cast<uint64_t>(counts[2]);
     if (result.stop != StopReason::Budget) stopped(Phase::Search, result.stop);
     if (result.individuals == 0) break;  // stopped before anything was evaluated
     // A run cut short before its candidate was selected still has a result: the search's best, unless an
@@ -240,54 +254,62 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
       reporter.best_so_far(summary.best, "experiment " + std::to_string(experiment) + ": search fitness " +
                                              fixed6(result.best.fitness) + " (" + why + ")");
     };
-    if (result.stop == StopReason::Interrupted) {  // asked to stop: no select evaluation
+    if (result.stop == StopReason::Interrupted) {  // asked to stop (any process): no select evaluation
       keep_unselected("stopped before selection");
       break;
     }
-    reporter.line("Experiment done. Retrieving candidate algorithm.");
-    reporter.line("Search fitness for candidate algorithm = " + fixed6(result.best.fitness));
-
-    TaskSpec select_spec = config.select_tasks;
-    if (config.experiment.randomize_task_seeds) randomize_task_seeds(select_spec, draw_random_seed(rng));
-    reporter.line("Evaluating candidate algorithm from experiment (on T_select tasks)... ");
-    const std::optional<TaskSet> select_tasks = build_tasks(Phase::Select, select_spec);
-    // The candidates: the best of each island (with one island, the search's best), all on one select seed.
-    const uint32_t select_seed = select_tasks ? draw_random_seed(rng) : 0;
-    const Individual* chosen = nullptr;
-    std::optional<double> select;
-    for (size_t i = 0; select_tasks && i < result.island_bests.size(); ++i) {
-      const Individual& candidate = result.island_bests[i];
-      const auto f = evaluate_candidate(Phase::Select, *select_tasks, candidate.algorithm, select_seed);
-      if (!f) {
-        select.reset();
-        break;
+    // Rank 0 evaluates the candidates and decides whether another experiment runs (false: the run ends); the other
+    // processes draw from the run's generator what it draws, so that every generator stays in step, and follow.
+    auto select_and_decide = [&]() -> bool {
+      TaskSpec select_spec = config.select_tasks;
+      if (config.experiment.randomize_task_seeds) randomize_task_seeds(select_spec, draw_random_seed(rng));
+      if (!leader) {
+        draw_random_seed(rng);  // the select seed
+        return true;            // rank 0's decision is broadcast
       }
-      if (result.island_bests.size() > 1)
-        reporter.line("Select fitness of island " + std::to_string(i) + "'s best (search fitness " +
-                      fixed6(candidate.fitness) + ") = " + fixed6(*f));
-      if (!select || *f > *select) select = f, chosen = &candidate;
-    }
-    if (!select) {
-      keep_unselected("select evaluation cut short");
-      break;
-    }
-    reporter.line("Select fitness for candidate algorithm = " + fixed6(*select));
-    if (!have_best || *select >= summary.best_select_fitness) {
-      have_best = true;
-      summary.best = chosen->algorithm;
-      summary.best_search_fitness = chosen->fitness;
-      summary.best_select_fitness = *select;
-      reporter.line("Select fitness is the best so far. ");
-      reporter.best_so_far(summary.best, "experiment " + std::to_string(experiment) + ": search fitness " +
-                                             fixed6(chosen->fitness) + ", select fitness " + fixed6(*select));
-    }
-    const double sufficient = config.experiment.sufficient_fitness;
-    if (sufficient > 0 && std::isfinite(sufficient) && summary.best_select_fitness > sufficient) {  // spec §11.3f
-      summary.success = true;
-      break;
-    }
-    if (result.stop != StopReason::Budget) break;
-    if (config.experiment.max_experiments != 0 && experiment >= config.experiment.max_experiments) break;
+      reporter.line("Experiment done. Retrieving candidate algorithm.");
+      reporter.line("Search fitness for candidate algorithm = " + fixed6(result.best.fitness));
+      reporter.line("Evaluating candidate algorithm from experiment (on T_select tasks)... ");
+      const std::optional<TaskSet> select_tasks = build_tasks(Phase::Select, select_spec);
+      // The candidates: the best of each island (with one island, the search's best), all on one select seed.
+      const uint32_t select_seed = select_tasks ? draw_random_seed(rng) : 0;
+      const Individual* chosen = nullptr;
+      std::optional<double> select;
+      for (size_t i = 0; select_tasks && i < result.island_bests.size(); ++i) {
+        const Individual& candidate = result.island_bests[i];
+        const auto f = evaluate_candidate(Phase::Select, *select_tasks, candidate.algorithm, select_seed);
+        if (!f) {
+          select.reset();
+          break;
+        }
+        if (result.island_bests.size() > 1)
+          reporter.line("Select fitness of island " + std::to_string(i) + "'s best (search fitness " +
+                        fixed6(candidate.fitness) + ") = " + fixed6(*f));
+        if (!select || *f > *select) select = f, chosen = &candidate;
+      }
+      if (!select) {
+        keep_unselected("select evaluation cut short");
+        return false;
+      }
+      reporter.line("Select fitness for candidate algorithm = " + fixed6(*select));
+      if (!have_best || *select >= summary.best_select_fitness) {
+        have_best = true;
+        summary.best = chosen->algorithm;
+        summary.best_search_fitness = chosen->fitness;
+        summary.best_select_fitness = *select;
+        reporter.line("Select fitness is the best so far. ");
+        reporter.best_so_far(summary.best, "experiment " + std::to_string(experiment) + ": search fitness " +
+                                               fixed6(chosen->fitness) + ", select fitness " + fixed6(*select));
+      }
+      const double sufficient = config.experiment.sufficient_fitness;
+      if (sufficient > 0 && std::isfinite(sufficient) && summary.best_select_fitness > sufficient) {  // spec §11.3f
+        summary.success = true;
+        return false;
+      }
+      if (result.stop != StopReason::Budget) return false;
+      return config.experiment.max_experiments == 0 || experiment < config.experiment.max_experiments;
+    };
+    if (!processes.broadcast(select_and_decide())) break;
   }
   summary.fec_hits = fec_hits;
   summary.fec_lookups = fec_lookups;
@@ -297,7 +319,7 @@ RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReport
   // a stop request or a cut in select: the user asked to stop, or there is no time left.
   const bool may_finish = summary.stopped_in == Phase::Done ||
                           (summary.stopped_in == Phase::Search && summary.stop == StopReason::TimeLimit);
-  if (have_best && may_finish) {
+  if (leader && have_best && may_finish) {
     reporter.line("");
     reporter.line("Final evaluation of best algorithm (on unseen tasks)...");
     const std::optional<TaskSet> final_tasks = build_tasks(Phase::Final, config.final_tasks);

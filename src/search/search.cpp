@@ -114,7 +114,7 @@ class Loop {
   template <class Make>
   void produce(int count, Make make, int made = 0) {
     std::unique_ptr<Batch> in_flight = std::move(pending_);  // a resumed overlapped search's, evaluated already
-    while (made < count && !agree_stop()) {
+    while (made < count && !agree_stop_when_due()) {
       const int n = std::min(o_.evolution.batch_size, count - made);
       auto batch = make_batch(static_cast<size_t>(n), make);
       if (!batch) break;  // a stop request while it was made: dropped, generators as before it
@@ -127,7 +127,8 @@ class Loop {
       } else {
         batch->results = make_ready(evaluate(*batch));
         place(std::move(batch));
-        if (made < count) checkpoint(CheckpointMoment::Periodic);  // the generation's end has its own, after the report
+        // The generation's end has its own, after the report. Several processes consider one only where they agree.
+        if (made < count && (group_->ranks() == 1 || agreed_at_this_batch())) checkpoint(CheckpointMoment::Periodic);
       }
     }
     // Stopped with a batch in flight: its successor was to be made from the population before it is placed, so the
@@ -420,6 +421,21 @@ class Loop {
     return stopped_;
   }
 
+  // Before each batch, processes that agree per batch (several) do so every agree_every_ batches: a batch of a few
+  // children per island is less work than an agreement between processes costs. Every process counts the same
+  // batches, so all agree at the same ones.
+  bool agree_stop_when_due() {
+    if (stopped_) return true;
+    if (group_->ranks() > 1 && batches_++ % agree_every() != 0) return false;
+    return agree_stop();
+  }
+  bool agreed_at_this_batch() const { return (batches_ - 1) % agree_every() == 0; }
+  uint64_t agree_every() const {
+    constexpr uint64_t kChildrenPerAgreement = 2048;
+    const uint64_t per_batch = static_cast<uint64_t>(o_.evolution.batch_size) * islands_count();
+    return std::max<uint64_t>(1, (kChildrenPerAgreement + per_batch - 1) / per_batch);
+  }
+
   // Between generations: the budget is the training steps of all islands, everywhere.
   uint64_t agree_steps() {
     agree_stop();
@@ -453,7 +469,8 @@ class Loop {
   SearchProgress progress(bool with_statistics = true) {
     SearchProgress p;
     p.individuals = individuals();
-    // One process knows its steps exactly; several know the total as of the last agreement.
+    // One process knows its steps exactly; several know the total as of the last agreement (exactly below, when
+    // statistics are pooled).
     p.train_steps = group_->ranks() == 1 ? local_steps() : agreed_steps_;
     p.elapsed_seconds = elapsed();
     std::vector<double> sums = {static_cast<double>(children_), static_cast<double>(passed_),
@@ -469,9 +486,10 @@ class Loop {
         count += static_cast<double>(is.population.size());
         best = std::max(best, is.population.best().fitness);
       }
-      sums.insert(sums.end(), {sum, sum_squares, count});
+      sums.insert(sums.end(), {sum, sum_squares, count, static_cast<double>(local_steps())});
       maxima.push_back(best);
       group_->reduce(sums, maxima);
+      p.train_steps = static_cast<uint64_t>(sums[8]);  // exact over all processes (doubles hold 2^53)
       if (islands_.size() == 1 && group_->ranks() == 1) {
         p.mean = islands_.front().population.mean_fitness();
         p.stdev = islands_.front().population.stdev_fitness();
@@ -530,6 +548,7 @@ class Loop {
   uint64_t steps_at_start_;
   uint64_t agreed_steps_ = 0;
   int64_t migrations_ = 0;
+  uint64_t batches_ = 0;  // batches begun, for agree_stop_when_due
   uint64_t children_ = 0, passed_ = 0;
   int64_t last_report_ = 0;
   bool reported_ = false;

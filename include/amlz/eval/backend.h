@@ -16,6 +16,8 @@ struct EvaluatorOptions {
   int cpu_threads = 0;
   Precision cpu_precision = Precision::Float32;
   CpuInterpreter cpu_interpreter = CpuInterpreter::Vector;  // `--backend cpu-reference` selects the reference
+  // < 0: the process's local rank under an MPI launcher (mpirun: OMPI_COMM_WORLD_LOCAL_RANK; 0 otherwise) modulo
+  // the devices present, so that the ranks on one machine take one GPU each.
   int cuda_device = 0;
   int cuda_lanes_per_task = 0;  // 0: chosen per program and F; else a power of two 1..32 (for tuning sweeps)
   bool cuda_verbose = false;    // print each kernel launch's plan on stderr

@@ -75,12 +75,18 @@ int automatic_batch_size(const Config& config, const Evaluator& evaluator);
 // the end of that experiment's search. With `checkpoints.resume` the run continues from such a state (same config,
 // same backend for the same result) and reaches what the uninterrupted run would have; its clock continues from
 // the saved run time, so max_seconds bounds the run over all its sessions.
+//
+// With a `group` of several processes every process calls this with the same config: each runs its islands, rank 0
+// alone evaluates the gathered island bests on the select and final tasks and decides whether another experiment
+// runs; the others draw from their generators what rank 0 draws and follow its decisions. The summary's counts
+// (individuals, training steps, FEC, hurdles) are over all processes; its best algorithm and fitnesses are rank
+// 0's. Only rank 0 needs a checkpoint sink; every process resumes from the same state.
 struct RunCheckpoints {
   CheckpointSink* sink = nullptr;
   const RunCheckpoint* resume = nullptr;
 };
 RunSummary run_experiments(const Config& config, Evaluator& evaluator, RunReporter& reporter, RunLimits limits = {},
-                           RunCheckpoints checkpoints = {});
+                           RunCheckpoints checkpoints = {}, SearchGroup* group = nullptr);
 
 // The fitness of one algorithm on a task set (mean over tasks; no FEC, no budget), evaluated a few tasks at a time
 // so that a stop request or the deadline is honoured within a chunk; reports progress after each chunk. Empty
