@@ -2,16 +2,15 @@
 // CudaEvaluator (the CUB "device" level): owns the device, a stream, the device-resident task set and the per-call
 // buffers, and runs one evaluate() call as named steps: group the work items, plan one launch per feature size,
 // one upload of the packed batch, the launches, one download of the results. The steps live in host/.
-#include "cuda_evaluator.h"
-
-#include <cuda_runtime.h>
-
 #include <algorithm>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include <cuda_runtime.h>
+
 #include "amlz/error.h"
+#include "cuda_evaluator.h"
 #include "host/batch_upload.cuh"
 #include "host/cuda_check.cuh"
 #include "host/device_buffer.cuh"
@@ -44,8 +43,8 @@ class CudaEvaluator final : public Evaluator {
       throw Error("CUDA device " + std::to_string(device_) + " does not exist (" + std::to_string(n) +
                   " device(s) present)");
     if (lanes_ != 0 && !is_pow2_lanes(lanes_))
-      throw ConfigError("lanes_per_task must be 0 (automatic) or 1, 2, 4, 8, 16, 32 (got " +
-                        std::to_string(lanes_) + ")");
+      throw ConfigError("lanes_per_task must be 0 (automatic) or 1, 2, 4, 8, 16, 32 (got " + std::to_string(lanes_) +
+                        ")");
 
     AMLZ_CUDA_CHECK(cudaSetDevice(device_));
     AMLZ_CUDA_CHECK(cudaGetDeviceProperties(&props_, device_));

@@ -27,10 +27,10 @@ inline constexpr int kMinBlocksPerSm = AMLZ_CUDA_MIN_BLOCKS;
 // 32-bit offsets (16 GiB of task data) keep the kernel's registers down; the packing checks the total.
 struct DeviceTask {
   uint32_t train_x, train_y, valid_x, valid_y, order;
-  uint32_t index;     // Task::index: keys random ops, as on the CPU
-  uint32_t n_train;   // examples per epoch
+  uint32_t index;    // Task::index: keys random ops, as on the CPU
+  uint32_t n_train;  // examples per epoch
   uint32_t n_epochs;
-  uint32_t n_valid;   // the task's full validation size (the loss divisor)
+  uint32_t n_valid;          // the task's full validation size (the loss divisor)
   uint32_t accuracy;         // 1 = EvalType::Accuracy
   uint32_t identity_epochs;  // leading epochs whose order is 0, 1, 2, ... (epoch 0 always, by construction): the
                              // kernel skips the dependent order lookup there
@@ -75,13 +75,13 @@ struct KernelArgs {
   const uint32_t* orders;
   const WarpJob* jobs;
   const DeviceItem* items;
-  DeviceResult* results;       // indexed by DeviceItem::slot
-  unsigned int* job_counter;   // zero before the launch; warps take jobs from it
-  float* global_memory;        // program memory of the global-memory path, words_per_warp per launched warp
+  DeviceResult* results;      // indexed by DeviceItem::slot
+  unsigned int* job_counter;  // zero before the launch; warps take jobs from it
+  float* global_memory;       // program memory of the global-memory path, words_per_warp per launched warp
   uint32_t n_jobs;
-  uint32_t words_per_warp;     // program memory of one warp, in floats (a multiple of 128)
+  uint32_t words_per_warp;  // program memory of one warp, in floats (a multiple of 128)
   float max_abs_error;
-  uint32_t fingerprint;        // 1 = EvalMode::Fingerprint
+  uint32_t fingerprint;  // 1 = EvalMode::Fingerprint
   uint32_t fingerprint_seed;
 };
 

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Packing one evaluate() call's input and its one upload.
-#include "host/batch_upload.cuh"
-
 #include <cstring>
 
+#include "host/batch_upload.cuh"
 #include "host/cuda_check.cuh"
 
 namespace amlz::cuda {

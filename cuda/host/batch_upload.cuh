@@ -3,10 +3,10 @@
 // warp jobs and one job counter per launch, packed into one pinned buffer and copied with one cudaMemcpyAsync.
 // Host code only; private to cuda/.
 #pragma once
-#include <cuda_runtime.h>
-
 #include <cstddef>
 #include <vector>
+
+#include <cuda_runtime.h>
 
 #include "amlz/core/bytecode.h"
 #include "amlz/eval/evaluator.h"

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The out-of-line halves of AMLZ_CUDA_CHECK and AMLZ_CUDA_CHECK_NOTHROW: the messages.
-#include "host/cuda_check.cuh"
-
 #include <cstdio>
 #include <string>
+
+#include "host/cuda_check.cuh"
 
 namespace amlz {
 

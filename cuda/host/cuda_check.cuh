@@ -2,10 +2,10 @@
 // CUDA error checks: AMLZ_CUDA_CHECK throws amlz::CudaError naming the call, file and line; the NOTHROW variant is
 // for destructors (it prints and carries on). Host code only; private to cuda/.
 #pragma once
-#include <cuda_runtime.h>
-
 #include <stdexcept>
 #include <string>
+
+#include <cuda_runtime.h>
 
 namespace amlz {
 
@@ -25,16 +25,14 @@ void print_cuda_error(cudaError_t code, const char* expr, const char* file, int 
 
 }  // namespace amlz
 
-#define AMLZ_CUDA_CHECK(expr)                                                                  \
-  do {                                                                                         \
-    const cudaError_t amlz_cuda_status_ = (expr);                                              \
-    if (amlz_cuda_status_ != cudaSuccess)                                                      \
-      ::amlz::throw_cuda_error(amlz_cuda_status_, #expr, __FILE__, __LINE__);                  \
+#define AMLZ_CUDA_CHECK(expr)                                                                                     \
+  do {                                                                                                            \
+    const cudaError_t amlz_cuda_status_ = (expr);                                                                 \
+    if (amlz_cuda_status_ != cudaSuccess) ::amlz::throw_cuda_error(amlz_cuda_status_, #expr, __FILE__, __LINE__); \
   } while (0)
 
-#define AMLZ_CUDA_CHECK_NOTHROW(expr)                                                          \
-  do {                                                                                         \
-    const cudaError_t amlz_cuda_status_ = (expr);                                              \
-    if (amlz_cuda_status_ != cudaSuccess)                                                      \
-      ::amlz::print_cuda_error(amlz_cuda_status_, #expr, __FILE__, __LINE__);                  \
+#define AMLZ_CUDA_CHECK_NOTHROW(expr)                                                                             \
+  do {                                                                                                            \
+    const cudaError_t amlz_cuda_status_ = (expr);                                                                 \
+    if (amlz_cuda_status_ != cudaSuccess) ::amlz::print_cuda_error(amlz_cuda_status_, #expr, __FILE__, __LINE__); \
   } while (0)

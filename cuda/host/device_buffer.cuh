@@ -2,10 +2,10 @@
 // RAII owners of device memory and pinned host memory, sized in elements. They grow and never shrink, so an
 // evaluator that sees batches of similar size allocates once. Host code only; private to cuda/.
 #pragma once
-#include <cuda_runtime.h>
-
 #include <cstddef>
 #include <utility>
+
+#include <cuda_runtime.h>
 
 #include "host/cuda_check.cuh"
 

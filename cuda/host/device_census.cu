@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The device census: devices present, a driver recent enough, and kernels this build can run on device 0.
-#include "host/device_census.cuh"
-
 #include <cuda_runtime.h>
 
+#include "host/device_census.cuh"
 #include "host/kernel_registry.cuh"
 
 #ifndef AMLZ_CUDA_ARCHITECTURES

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 // Packing and uploading the task set.
-#include "host/device_task_set.cuh"
-
 #include <algorithm>
 #include <cstddef>
 #include <string>
@@ -9,6 +7,7 @@
 
 #include "amlz/error.h"
 #include "host/cuda_check.cuh"
+#include "host/device_task_set.cuh"
 
 namespace amlz::cuda {
 
@@ -42,10 +41,10 @@ std::vector<uint64_t> signature_of(const TaskSet& ts) {
   std::vector<uint64_t> s;
   s.reserve(ts.size() * 7);
   for (const Task& t : ts.tasks)
-    s.insert(s.end(), {static_cast<uint64_t>(t.features), static_cast<uint64_t>(t.n_train),
-                       static_cast<uint64_t>(t.n_epochs), static_cast<uint64_t>(t.n_valid),
-                       static_cast<uint64_t>(t.index), static_cast<uint64_t>(t.eval),
-                       static_cast<uint64_t>(t.classes)});
+    s.insert(s.end(),
+             {static_cast<uint64_t>(t.features), static_cast<uint64_t>(t.n_train), static_cast<uint64_t>(t.n_epochs),
+              static_cast<uint64_t>(t.n_valid), static_cast<uint64_t>(t.index), static_cast<uint64_t>(t.eval),
+              static_cast<uint64_t>(t.classes)});
   return s;
 }
 

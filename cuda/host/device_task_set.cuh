@@ -2,10 +2,10 @@
 // The task set as the kernels read it: packed on the host (one float array, one order array, one DeviceTask record
 // per task) and kept on the device until another task set comes. Host code only; private to cuda/.
 #pragma once
-#include <cuda_runtime.h>
-
 #include <cstdint>
 #include <vector>
+
+#include <cuda_runtime.h>
 
 #include "amlz/tasks/task.h"
 #include "host/device_buffer.cuh"

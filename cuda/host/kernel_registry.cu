@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Run-time lookup of the compiled (F, L) kernels.
-#include "host/kernel_registry.cuh"
-
 #include <algorithm>
 #include <iterator>
 #include <type_traits>
 
 #include "amlz/core/features.h"
+#include "host/kernel_registry.cuh"
 #include "kernels/instantiations.cuh"
 
 namespace amlz::cuda {
@@ -16,9 +15,7 @@ const void* find_kernel(int features, int lanes, bool global_memory) {
   // kFeatureSizes array it reads at run time does not exist.
   if (std::find(std::begin(kFeatureSizes), std::end(kFeatureSizes), features) == std::end(kFeatureSizes))
     return nullptr;
-  return with_features(features, [&](auto f) {
-    return compiled_kernel_for<decltype(f)::value>(lanes, global_memory);
-  });
+  return with_features(features, [&](auto f) { return compiled_kernel_for<decltype(f)::value>(lanes, global_memory); });
 }
 
 std::vector<int> compiled_lanes(int features) {

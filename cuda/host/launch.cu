@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 // The planner (the choice of L and of the launch shape), the launch and its one error check.
-#include "host/launch.cuh"
-
 #include <algorithm>
 #include <cstdio>
 #include <string>
@@ -9,6 +7,7 @@
 #include "amlz/error.h"
 #include "host/cuda_check.cuh"
 #include "host/kernel_registry.cuh"
+#include "host/launch.cuh"
 
 namespace amlz::cuda {
 
@@ -117,8 +116,7 @@ LaunchPlan plan_launch(const DeviceLimits& dev, int features, int requested_lane
     const Shape shape = best_shape(kernel, static_cast<size_t>(words) * sizeof(float), dev);
     if (shape.warps_per_sm == 0) continue;  // does not fit in shared memory at this L
     int reg_blocks = 0;
-    AMLZ_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&reg_blocks, kernel, 32 * kMaxWarpsPerBlock,
-                                                                  0));
+    AMLZ_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&reg_blocks, kernel, 32 * kMaxWarpsPerBlock, 0));
     const int target = std::min(kMinWarpsPerSm, std::max(1, reg_blocks * kMaxWarpsPerBlock));
     LaunchPlan p = plan;
     p.lanes = l;
@@ -170,16 +168,14 @@ void finish_plan(LaunchPlan& plan, const DeviceLimits& dev, size_t n_jobs) {
 void launch_evaluate(const LaunchPlan& plan, const KernelArgs& args, cudaStream_t stream) {
   const void* kernel = find_kernel(plan.features, plan.lanes, plan.global_memory);
   AMLZ_CHECK(kernel != nullptr, "no kernel for the planned (F, L)");
-  AMLZ_CUDA_CHECK(
-      cudaFuncSetAttribute(kernel, cudaFuncAttributePreferredSharedMemoryCarveout, plan.carveout_percent));
+  AMLZ_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributePreferredSharedMemoryCarveout, plan.carveout_percent));
   void* params[] = {const_cast<KernelArgs*>(&args)};
   (void)cudaLaunchKernel(kernel, dim3(static_cast<unsigned>(plan.blocks)),
                          dim3(static_cast<unsigned>(32 * plan.warps_per_block)), params, plan.smem_bytes, stream);
-  const std::string name = std::string("evaluate_kernel<F=") + std::to_string(plan.features) +
-                           ", L=" + std::to_string(plan.lanes) + (plan.global_memory ? ", global" : ", shared") +
-                           "> launch (" + std::to_string(plan.blocks) + " blocks of " +
-                           std::to_string(32 * plan.warps_per_block) + " threads, " +
-                           std::to_string(plan.smem_bytes) + " B shared)";
+  const std::string name =
+      std::string("evaluate_kernel<F=") + std::to_string(plan.features) + ", L=" + std::to_string(plan.lanes) +
+      (plan.global_memory ? ", global" : ", shared") + "> launch (" + std::to_string(plan.blocks) + " blocks of " +
+      std::to_string(32 * plan.warps_per_block) + " threads, " + std::to_string(plan.smem_bytes) + " B shared)";
   const cudaError_t launched = cudaGetLastError();
   if (launched != cudaSuccess) throw_cuda_error(launched, name.c_str(), __FILE__, __LINE__);
 #if defined(AMLZ_CUDA_SYNC_CHECK)

@@ -3,12 +3,12 @@
 // from the device's limits and the launch's programs (the planner), and the launch itself. Host code only; private
 // to cuda/.
 #pragma once
-#include <cuda_runtime.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include <cuda_runtime.h>
 
 #include "kernel_args.cuh"
 
@@ -27,7 +27,7 @@ struct MemoryNeed {
   struct Counts {
     uint32_t scalars, vectors, matrices;  // matrices includes the matmul scratch matrix when the program needs it
   };
-  std::vector<Counts> programs;  // one entry per distinct program of the launch
+  std::vector<Counts> programs;                            // one entry per distinct program of the launch
   uint32_t words_per_warp(int features, int lanes) const;  // max over programs, rounded up to 128 floats
 };
 
@@ -39,10 +39,10 @@ struct LaunchPlan {
   int blocks = 0;
   int warps_per_sm = 0;  // resident, from the occupancy calculator
   uint32_t words_per_warp = 0;
-  size_t smem_bytes = 0;      // dynamic shared memory per block
-  size_t global_words = 0;    // global program memory of the whole launch (global path)
-  int carveout_percent = 100; // shared memory asked of the unified L1/shared array (the rest is L1)
-  std::string why;            // how L was chosen, printed with CudaEvaluatorOptions::verbose
+  size_t smem_bytes = 0;       // dynamic shared memory per block
+  size_t global_words = 0;     // global program memory of the whole launch (global path)
+  int carveout_percent = 100;  // shared memory asked of the unified L1/shared array (the rest is L1)
+  std::string why;             // how L was chosen, printed with CudaEvaluatorOptions::verbose
 };
 
 // Chooses L (unless requested_lanes > 0), the path and the launch shape for n_jobs warp jobs, given how many

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The canary-guarded results and their conversion.
-#include "host/result_buffer.cuh"
-
 #include <string>
 
 #include "amlz/error.h"
 #include "host/cuda_check.cuh"
+#include "host/result_buffer.cuh"
 
 namespace amlz::cuda {
 

@@ -2,10 +2,10 @@
 // One evaluate() call's results: device slots between canary guards (STYLE.md §E), downloaded, checked and
 // converted to TaskResults. Host code only; private to cuda/.
 #pragma once
-#include <cuda_runtime.h>
-
 #include <cstddef>
 #include <vector>
+
+#include <cuda_runtime.h>
 
 #include "amlz/eval/evaluator.h"
 #include "host/device_buffer.cuh"

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Grouping work items into warp jobs. A host sort of at most a few hundred thousand indices, which the upload
 // dwarfs: no Thrust/CUB needed.
-#include "host/warp_jobs.cuh"
-
 #include <algorithm>
 #include <numeric>
 #include <tuple>
+
+#include "host/warp_jobs.cuh"
 
 namespace amlz::cuda {
 

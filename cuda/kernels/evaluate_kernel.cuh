@@ -10,9 +10,9 @@
 // warp-uniform. When every tile follows the same schedule (the usual case) no round is wasted; a tile that stopped
 // early idles until the warp's last tile finishes, which is what masking costs.
 #pragma once
-#include <cuda_runtime.h>
-
 #include <cstdint>
+
+#include <cuda_runtime.h>
 
 #include "amlz/core/bytecode.h"
 #include "amlz/core/op_semantics.h"
@@ -32,7 +32,7 @@ struct TileItem {
   const DeviceTask* task;  // read through L1 when needed, not kept in registers
   uint32_t task_index;     // Task::index: keys random ops
   bool accuracy;
-  int classes;             // multiclass tasks: K (vector labels); 0: scalar labels
+  int classes;  // multiclass tasks: K (vector labels); 0: scalar labels
 };
 
 __device__ __forceinline__ TileItem tile_item(const KernelArgs& args, const WarpJob& job, int tile) {
@@ -61,16 +61,15 @@ __device__ __forceinline__ void zero_program_memory(float* mem, const ProgramDes
 // returned; s0 reads 0 during Predict. Validation Predicts draw from their own random stream.
 template <int F, int L>
 __device__ __forceinline__ float load_example(const KernelArgs& args, const TileItem& t, const TileSchedule& ts,
-                                              const WarpInterpreter<F, L>& it, int r, bool training,
-                                              uint32_t& example, RandomStream& rc) {
+                                              const WarpInterpreter<F, L>& it, int r, bool training, uint32_t& example,
+                                              RandomStream& rc) {
   const DeviceTask* task = t.task;
   const float* xrow;
   float y;
   const bool vector_labels = t.classes > 0;  // the label is a row of F floats, read again when needed
   if (training) {
     const uint32_t epoch = ts.epoch % task->n_epochs;  // as the CPU indexes epoch_order
-    example = epoch < task->identity_epochs ? ts.j
-                                            : __ldg(args.orders + task->order + epoch * task->n_train + ts.j);
+    example = epoch < task->identity_epochs ? ts.j : __ldg(args.orders + task->order + epoch * task->n_train + ts.j);
     xrow = args.data + task->train_x + example * F;
     y = vector_labels ? 0.0f : __ldg(args.data + task->train_y + example);
   } else {

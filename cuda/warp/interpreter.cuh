@@ -21,10 +21,10 @@
 //    does in this build (EIGEN_FAST_MATH=0, top-level CMakeLists.txt, makes Eigen's packet sqrt IEEE too); only
 //    the summation order differs.
 #pragma once
-#include <cuda_runtime.h>
-
 #include <cstddef>
 #include <cstdint>
+
+#include <cuda_runtime.h>
 
 #include "amlz/core/bytecode.h"
 #include "amlz/core/op_semantics.h"
@@ -51,10 +51,14 @@ static_assert(offsetof(Instr, d0) % 4 == 0 && offsetof(Instr, d1) % 4 == 0 && of
 template <size_t kByte>
 __device__ __forceinline__ uint32_t instr_word(const uint4& w) {
   static_assert(kByte % 4 == 0 && kByte < 16, "a word offset inside the 16-byte instruction");
-  if constexpr (kByte == 0) return w.x;
-  else if constexpr (kByte == 4) return w.y;
-  else if constexpr (kByte == 8) return w.z;
-  else return w.w;
+  if constexpr (kByte == 0)
+    return w.x;
+  else if constexpr (kByte == 4)
+    return w.y;
+  else if constexpr (kByte == 8)
+    return w.z;
+  else
+    return w.w;
 }
 // The byte at offset kByte of the instruction.
 template <size_t kByte>
@@ -141,21 +145,41 @@ class WarpInterpreter {
     switch (i.op) {
       case Op::NoOp: break;
       // -- scalars
-      case Op::ScalarSum: if (act) s(o) = s(a) + s(b); break;
-      case Op::ScalarDiff: if (act) s(o) = s(a) - s(b); break;
-      case Op::ScalarProduct: if (act) s(o) = s(a) * s(b); break;
-      case Op::ScalarDivision: if (act) s(o) = s(a) / s(b); break;
-      case Op::ScalarAbs: if (act) s(o) = fabsf(s(a)); break;
-      case Op::ScalarReciprocal: if (act) s(o) = 1.0f / s(a); break;
-      AMLZ_CUDA_TRANSCENDENTAL_OPS(AMLZ_CUDA_CASE) {  // out of line (cold_ops.cuh), every lane computes
-        const float y = transcendental(static_cast<Transcendental>(op_code), s(a));
-        if (act) s(o) = y;
+      case Op::ScalarSum:
+        if (act) s(o) = s(a) + s(b);
         break;
-      }
-      case Op::ScalarHeaviside: if (act) s(o) = heaviside_scalar(s(a)); break;
-      case Op::ScalarMin: if (act) s(o) = min_sv(s(a), s(b)); break;
-      case Op::ScalarMax: if (act) s(o) = max_sv(s(a), s(b)); break;
-      case Op::ScalarConstSet: if (act) s(o) = i.d0; break;
+      case Op::ScalarDiff:
+        if (act) s(o) = s(a) - s(b);
+        break;
+      case Op::ScalarProduct:
+        if (act) s(o) = s(a) * s(b);
+        break;
+      case Op::ScalarDivision:
+        if (act) s(o) = s(a) / s(b);
+        break;
+      case Op::ScalarAbs:
+        if (act) s(o) = fabsf(s(a));
+        break;
+      case Op::ScalarReciprocal:
+        if (act) s(o) = 1.0f / s(a);
+        break;
+        AMLZ_CUDA_TRANSCENDENTAL_OPS(AMLZ_CUDA_CASE) {  // out of line (cold_ops.cuh), every lane computes
+          const float y = transcendental(static_cast<Transcendental>(op_code), s(a));
+          if (act) s(o) = y;
+          break;
+        }
+      case Op::ScalarHeaviside:
+        if (act) s(o) = heaviside_scalar(s(a));
+        break;
+      case Op::ScalarMin:
+        if (act) s(o) = min_sv(s(a), s(b));
+        break;
+      case Op::ScalarMax:
+        if (act) s(o) = max_sv(s(a), s(b));
+        break;
+      case Op::ScalarConstSet:
+        if (act) s(o) = i.d0;
+        break;
       case Op::ScalarUniformSet:
       case Op::ScalarGaussianSet: {  // one draw, out of line (cold_ops.cuh)
         const float y = random_value(rc, i.random_key, 0, i.op == Op::ScalarGaussianSet, i.d0, i.d1);
@@ -251,10 +275,10 @@ class WarpInterpreter {
       case Op::MatrixConstSet:
         Lane::set_matrix_element(m_, o, decode_index(i.d0, F), decode_index(i.d1, F), i.d2, act);
         break;
-      // -- out of line (cold_ops.cuh)
-      AMLZ_CUDA_COLD_OPS(AMLZ_CUDA_CASE)
-      ColdOps<F, L>::run(m_, static_cast<ColdOp>(op_code), o, a, b, act, rc, i.random_key, i.d0, i.d1);
-      break;
+        // -- out of line (cold_ops.cuh)
+        AMLZ_CUDA_COLD_OPS(AMLZ_CUDA_CASE)
+        ColdOps<F, L>::run(m_, static_cast<ColdOp>(op_code), o, a, b, act, rc, i.random_key, i.d0, i.d1);
+        break;
     }
   }
 #undef AMLZ_CUDA_CASE

@@ -14,9 +14,9 @@
 //                                        extra matrix is scratch for matmul when the output aliases the right
 //                                        operand.
 #pragma once
-#include <cuda_runtime.h>
-
 #include <cstdint>
+
+#include <cuda_runtime.h>
 
 #include "amlz/core/features.h"
 #include "amlz/core/hd.h"
@@ -36,9 +36,9 @@ struct Geometry {
   static constexpr int kRC = F < kMC ? F : kMC;  // widest load inside one matrix row
   static constexpr int kVectorWords = 32 * kVE;
   static constexpr int kMatrixWords = 32 * kME;
-  static constexpr int kVChunks = kVE / kVC;     // chunks of one vector a lane owns
-  static constexpr int kMChunks = kME / kMC;     // chunks of one matrix a lane owns
-  static constexpr int kRowChunks = F / kRC;     // loads per matrix row
+  static constexpr int kVChunks = kVE / kVC;  // chunks of one vector a lane owns
+  static constexpr int kMChunks = kME / kMC;  // chunks of one matrix a lane owns
+  static constexpr int kRowChunks = F / kRC;  // loads per matrix row
   // Loops over a lane's chunks are unrolled by at most 4: enough independent 16-byte loads in flight to cover
   // shared-memory latency, few enough that registers and compile time stay bounded at F = 16, 32.
   static constexpr int kVUnroll = kVChunks < 4 ? kVChunks : 4;

@@ -3,9 +3,9 @@
 // is its CPU twin): epochs of training steps, validation after each epoch, early stops on bad errors, the fitness
 // and the FEC fingerprint. Kept identical in every lane of the tile, so no lane has to ask another. Private to cuda/.
 #pragma once
-#include <cuda_runtime.h>
-
 #include <cstdint>
+
+#include <cuda_runtime.h>
 
 #include "amlz/core/hash.h"
 #include "amlz/core/op_semantics.h"
@@ -113,8 +113,10 @@ struct TileSchedule {
       best = best < f ? f : best;  // std::max(best, f): NaN keeps best
     }
     ++epoch;
-    if (remaining > 0) start_epoch(n_train);
-    else phase = kDone;
+    if (remaining > 0)
+      start_epoch(n_train);
+    else
+      phase = kDone;
   }
   __device__ void begin_validation(bool fingerprint, uint32_t n_valid_full, bool accuracy, uint32_t n_train) {
     phase = kValid;

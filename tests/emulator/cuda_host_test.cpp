@@ -2,11 +2,11 @@
 // The CUDA evaluator's pure host logic, through the emulated build: grouping work items into warp jobs, the upload
 // layout, and packing the task set. The parity suite checks their results end to end; these tests pin the
 // invariants the kernels rely on (one program per job, at most 32/L items per job, aligned offsets).
-#include <gtest/gtest.h>
-
 #include <cstdint>
 #include <exception>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "host/batch_upload.cuh"
 #include "host/device_task_set.cuh"
@@ -133,8 +133,8 @@ TEST(CudaWarpJobs, RunsAreCutIntoJobsOfAtMost32OverLItems) {
 TEST(CudaBatchUpload, PiecesAreAlignedAndDoNotOverlap) {
   const UploadLayout l = upload_layout(37, 5, 101, 13, 3);
   const size_t offsets[] = {l.code, l.programs, l.items, l.jobs, l.counters, l.bytes};
-  const size_t sizes[] = {37 * sizeof(Instr), 5 * sizeof(ProgramDesc), 101 * sizeof(DeviceItem),
-                          13 * sizeof(WarpJob), 3 * sizeof(unsigned int)};
+  const size_t sizes[] = {37 * sizeof(Instr), 5 * sizeof(ProgramDesc), 101 * sizeof(DeviceItem), 13 * sizeof(WarpJob),
+                          3 * sizeof(unsigned int)};
   for (size_t i = 0; i < 5; ++i) {
     EXPECT_EQ(offsets[i] % 256, 0u) << i;
     EXPECT_GE(offsets[i + 1], offsets[i] + sizes[i]) << i;

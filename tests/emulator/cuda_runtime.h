@@ -1,11 +1,11 @@
 // Host emulation of the CUDA features the amlz kernel uses: one warp = 32 cooperative fibers (ucontext).
 #pragma once
-#include <ucontext.h>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ucontext.h>
 #include <vector>
 
 #define __device__
@@ -16,9 +16,15 @@
 #define __launch_bounds__(...)
 #define __shared__
 
-struct float4 { float x, y, z, w; };
-struct float2 { float x, y; };
-struct uint4 { unsigned x, y, z, w; };
+struct float4 {
+  float x, y, z, w;
+};
+struct float2 {
+  float x, y;
+};
+struct uint4 {
+  unsigned x, y, z, w;
+};
 struct dim3 {
   unsigned x, y, z;
   dim3(unsigned a = 1, unsigned b = 1, unsigned c = 1) : x(a), y(b), z(c) {}
@@ -26,15 +32,26 @@ struct dim3 {
 inline float4 make_float4(float a, float b, float c, float d) { return {a, b, c, d}; }
 inline float2 make_float2(float a, float b) { return {a, b}; }
 inline unsigned min(unsigned a, unsigned b) { return a < b ? a : b; }
-inline float __uint_as_float(unsigned u) { float f; std::memcpy(&f, &u, 4); return f; }
-inline float __int_as_float(int u) { float f; std::memcpy(&f, &u, 4); return f; }
+inline float __uint_as_float(unsigned u) {
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+inline float __int_as_float(int u) {
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
 inline float __fadd_rn(float a, float b) { return a + b; }
 inline float __fsub_rn(float a, float b) { return a - b; }
 inline float __fmul_rn(float a, float b) { return a * b; }
 inline float __fdiv_rn(float a, float b) { return a / b; }
 inline double __dadd_rn(double a, double b) { return a + b; }
 inline double __dmul_rn(double a, double b) { return a * b; }
-template <class T> inline T __ldg(const T* p) { return *p; }
+template <class T>
+inline T __ldg(const T* p) {
+  return *p;
+}
 inline unsigned atomicAdd(unsigned* p, unsigned v) { return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST); }
 
 namespace emu {
@@ -55,10 +72,16 @@ inline dim3 thread_idx() { return dim3(g_warp->warp_in_block * 32u + static_cast
 inline dim3 block_idx() { return dim3(g_warp->block); }
 inline dim3 block_dim() { return dim3(g_warp->block_dim); }
 inline void arrive(uint64_t v, int kind, int arg, unsigned mask) {
-  if (mask != 0xffffffffu) { std::fprintf(stderr, "emu: partial mask\n"); std::abort(); }
+  if (mask != 0xffffffffu) {
+    std::fprintf(stderr, "emu: partial mask\n");
+    std::abort();
+  }
   Warp* w = g_warp;
   const int l = w->current;
-  w->slot[l] = v; w->kind[l] = kind; w->arg[l] = arg; w->waiting[l] = true;
+  w->slot[l] = v;
+  w->kind[l] = kind;
+  w->arg[l] = arg;
+  w->waiting[l] = true;
   swapcontext(&w->ctx[l], &w->sched);
 }
 }  // namespace emu
@@ -68,10 +91,13 @@ inline void arrive(uint64_t v, int kind, int arg, unsigned mask) {
 
 inline void __syncwarp(unsigned mask = 0xffffffffu) { emu::arrive(0, emu::kSync, 0, mask); }
 inline float __shfl_xor_sync(unsigned mask, float x, int m) {
-  uint32_t u; std::memcpy(&u, &x, 4);
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
   emu::arrive(u, emu::kShflXor, m, mask);
   const uint32_t r = static_cast<uint32_t>(emu::g_warp->snap[emu::g_warp->current ^ m]);
-  float f; std::memcpy(&f, &r, 4); return f;
+  float f;
+  std::memcpy(&f, &r, 4);
+  return f;
 }
 inline unsigned __shfl_sync(unsigned mask, unsigned v, int src) {
   emu::arrive(v, emu::kShfl, src, mask);
@@ -79,19 +105,36 @@ inline unsigned __shfl_sync(unsigned mask, unsigned v, int src) {
 }
 inline bool __any_sync(unsigned mask, bool p) {
   emu::arrive(p ? 1 : 0, emu::kAny, 0, mask);
-  for (int i = 0; i < 32; ++i) if (emu::g_warp->snap[i]) return true;
+  for (int i = 0; i < 32; ++i)
+    if (emu::g_warp->snap[i]) return true;
   return false;
 }
 
 // ---- runtime API (host emulation) ----
-enum cudaError_t { cudaSuccess = 0, cudaErrorNoDevice = 100, cudaErrorInsufficientDriver = 35, cudaErrorInvalidValue = 1 };
+enum cudaError_t {
+  cudaSuccess = 0,
+  cudaErrorNoDevice = 100,
+  cudaErrorInsufficientDriver = 35,
+  cudaErrorInvalidValue = 1
+};
 typedef struct CUstream_st* cudaStream_t;
 enum cudaMemcpyKind { cudaMemcpyHostToDevice = 1, cudaMemcpyDeviceToHost = 2 };
-enum cudaFuncAttribute { cudaFuncAttributeMaxDynamicSharedMemorySize = 8, cudaFuncAttributePreferredSharedMemoryCarveout = 9 };
+enum cudaFuncAttribute {
+  cudaFuncAttributeMaxDynamicSharedMemorySize = 8,
+  cudaFuncAttributePreferredSharedMemoryCarveout = 9
+};
 enum { cudaSharedmemCarveoutMaxShared = 100 };
 #define cudaStreamNonBlocking 1
-struct cudaDeviceProp { char name[256]; int multiProcessorCount; size_t sharedMemPerMultiprocessor; size_t sharedMemPerBlockOptin; int major, minor; };
-struct cudaFuncAttributes { int numRegs; };
+struct cudaDeviceProp {
+  char name[256];
+  int multiProcessorCount;
+  size_t sharedMemPerMultiprocessor;
+  size_t sharedMemPerBlockOptin;
+  int major, minor;
+};
+struct cudaFuncAttributes {
+  int numRegs;
+};
 cudaError_t cudaGetDeviceCount(int* n);
 cudaError_t cudaGetLastError();
 cudaError_t cudaRuntimeGetVersion(int* v);

@@ -1,26 +1,35 @@
 // The emulated device: runtime API on host memory, kernels run warp by warp on 32 fibers.
-#include <cuda_runtime.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+
+#include <cuda_runtime.h>
 
 #include "kernel_args.cuh"
 
 namespace emu {
 Warp* g_warp = nullptr;
 long g_collectives = 0, g_launches = 0;
-}
+}  // namespace emu
 namespace amlz::cuda {
 alignas(64) float4 amlz_program_memory[1 << 16];  // 1 MB of "shared memory" for the block being run
 }
 
-cudaError_t cudaGetDeviceCount(int* n) { *n = 1; return cudaSuccess; }
+cudaError_t cudaGetDeviceCount(int* n) {
+  *n = 1;
+  return cudaSuccess;
+}
 cudaError_t cudaGetLastError() { return cudaSuccess; }
-cudaError_t cudaRuntimeGetVersion(int* v) { *v = 13000; return cudaSuccess; }
+cudaError_t cudaRuntimeGetVersion(int* v) {
+  *v = 13000;
+  return cudaSuccess;
+}
 const char* cudaGetErrorString(cudaError_t) { return "emulated error"; }
 const char* cudaGetErrorName(cudaError_t) { return "cudaErrorEmulated"; }
-cudaError_t cudaFuncGetAttributes(cudaFuncAttributes* a, const void* f) { a->numRegs = 80; return f ? cudaSuccess : cudaErrorInvalidValue; }
+cudaError_t cudaFuncGetAttributes(cudaFuncAttributes* a, const void* f) {
+  a->numRegs = 80;
+  return f ? cudaSuccess : cudaErrorInvalidValue;
+}
 cudaError_t cudaGetDeviceProperties(cudaDeviceProp* p, int) {
   std::memset(p, 0, sizeof *p);
   std::strcpy(p->name, "Emulated H100");
@@ -31,15 +40,38 @@ cudaError_t cudaGetDeviceProperties(cudaDeviceProp* p, int) {
   return cudaSuccess;
 }
 cudaError_t cudaSetDevice(int) { return cudaSuccess; }
-cudaError_t cudaMemGetInfo(size_t* f, size_t* t) { *f = size_t{8} << 30; *t = size_t{16} << 30; return cudaSuccess; }
-cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned) { *s = reinterpret_cast<cudaStream_t>(0x1); return cudaSuccess; }
+cudaError_t cudaMemGetInfo(size_t* f, size_t* t) {
+  *f = size_t{8} << 30;
+  *t = size_t{16} << 30;
+  return cudaSuccess;
+}
+cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned) {
+  *s = reinterpret_cast<cudaStream_t>(0x1);
+  return cudaSuccess;
+}
 cudaError_t cudaStreamDestroy(cudaStream_t) { return cudaSuccess; }
-cudaError_t cudaMalloc(void** p, size_t n) { *p = std::aligned_alloc(256, (n + 255) / 256 * 256); std::memset(*p, 0xCD, n); return cudaSuccess; }
-cudaError_t cudaFree(void* p) { std::free(p); return cudaSuccess; }
+cudaError_t cudaMalloc(void** p, size_t n) {
+  *p = std::aligned_alloc(256, (n + 255) / 256 * 256);
+  std::memset(*p, 0xCD, n);
+  return cudaSuccess;
+}
+cudaError_t cudaFree(void* p) {
+  std::free(p);
+  return cudaSuccess;
+}
 cudaError_t cudaMallocHost(void** p, size_t n) { return cudaMalloc(p, n); }
-cudaError_t cudaFreeHost(void* p) { std::free(p); return cudaSuccess; }
-cudaError_t cudaMemcpyAsync(void* d, const void* s, size_t n, cudaMemcpyKind, cudaStream_t) { std::memcpy(d, s, n); return cudaSuccess; }
-cudaError_t cudaMemsetAsync(void* d, int v, size_t n, cudaStream_t) { std::memset(d, v, n); return cudaSuccess; }
+cudaError_t cudaFreeHost(void* p) {
+  std::free(p);
+  return cudaSuccess;
+}
+cudaError_t cudaMemcpyAsync(void* d, const void* s, size_t n, cudaMemcpyKind, cudaStream_t) {
+  std::memcpy(d, s, n);
+  return cudaSuccess;
+}
+cudaError_t cudaMemsetAsync(void* d, int v, size_t n, cudaStream_t) {
+  std::memset(d, v, n);
+  return cudaSuccess;
+}
 cudaError_t cudaStreamSynchronize(cudaStream_t) { return cudaSuccess; }
 cudaError_t cudaFuncSetAttribute(const void*, cudaFuncAttribute, int) { return cudaSuccess; }
 // 80 registers: 24 warps per SM; shared memory: 228 KB per SM with 1 KB reserved per block; at most 32 blocks.
@@ -87,10 +119,14 @@ void run_warp(unsigned block, unsigned warp_in_block, unsigned block_dim) {
     int n_done = 0;
     for (int l = 0; l < 32; ++l) n_done += w.done[l];
     if (n_done == 32) break;
-    if (n_done > 0) { std::fprintf(stderr, "emu: %d lanes returned while others wait at a collective\n", n_done); std::abort(); }
+    if (n_done > 0) {
+      std::fprintf(stderr, "emu: %d lanes returned while others wait at a collective\n", n_done);
+      std::abort();
+    }
     for (int l = 1; l < 32; ++l)
       if (w.kind[l] != w.kind[0] || w.arg[l] != w.arg[0]) {
-        std::fprintf(stderr, "emu: divergent collectives: lane 0 kind %d arg %d, lane %d kind %d arg %d\n", w.kind[0], w.arg[0], l, w.kind[l], w.arg[l]);
+        std::fprintf(stderr, "emu: divergent collectives: lane 0 kind %d arg %d, lane %d kind %d arg %d\n", w.kind[0],
+                     w.arg[0], l, w.kind[l], w.arg[l]);
         std::abort();
       }
     std::memcpy(w.snap, w.slot, sizeof w.slot);
@@ -101,8 +137,14 @@ void run_warp(unsigned block, unsigned warp_in_block, unsigned block_dim) {
 }  // namespace
 
 cudaError_t cudaLaunchKernel(const void* f, dim3 grid, dim3 block, void** args, size_t smem, cudaStream_t) {
-  if (smem > sizeof(amlz::cuda::amlz_program_memory)) { std::fprintf(stderr, "emu: smem %zu too big\n", smem); std::abort(); }
-  if (block.x % 32 || block.x > 256) { std::fprintf(stderr, "emu: bad block %u\n", block.x); std::abort(); }
+  if (smem > sizeof(amlz::cuda::amlz_program_memory)) {
+    std::fprintf(stderr, "emu: smem %zu too big\n", smem);
+    std::abort();
+  }
+  if (block.x % 32 || block.x > 256) {
+    std::fprintf(stderr, "emu: bad block %u\n", block.x);
+    std::abort();
+  }
   ++emu::g_launches;
   g_fn = reinterpret_cast<KernelFn>(const_cast<void*>(f));
   g_args = *static_cast<amlz::cuda::KernelArgs*>(args[0]);
@@ -114,6 +156,9 @@ cudaError_t cudaLaunchKernel(const void* f, dim3 grid, dim3 block, void** args, 
   // Nothing may be written past the dynamic shared memory the launch asked for.
   const unsigned char* bytes = reinterpret_cast<const unsigned char*>(amlz::cuda::amlz_program_memory);
   for (size_t i = smem; i < sizeof(amlz::cuda::amlz_program_memory); ++i)
-    if (bytes[i] != 0x7F) { std::fprintf(stderr, "emu: shared memory written at byte %zu past %zu\n", i, smem); std::abort(); }
+    if (bytes[i] != 0x7F) {
+      std::fprintf(stderr, "emu: shared memory written at byte %zu past %zu\n", i, smem);
+      std::abort();
+    }
   return cudaSuccess;
 }

@@ -11,8 +11,6 @@
 //   AMLZ_PARITY_VERBOSE=1      the device evaluators print each kernel launch's plan on stderr.
 // Each test sweeps the lane mappings through EvaluatorOptions::cuda_lanes_per_task (one evaluator per mapping):
 // 0 = automatic, then 1..32 (clamped to what is compiled for each F, cuda/cuda_evaluator.h).
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -26,14 +24,16 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "amlz/core/algorithm_text.h"
-#include "amlz/eval/backend.h"
 #include "amlz/core/compile.h"
 #include "amlz/core/features.h"
 #include "amlz/core/hardcoded_algorithms.h"
-#include "amlz/search/mutator.h"
 #include "amlz/core/op_semantics.h"
 #include "amlz/core/search_rng.h"
+#include "amlz/eval/backend.h"
+#include "amlz/search/mutator.h"
 #include "test_util.h"
 
 namespace amlz::test {
@@ -216,13 +216,17 @@ std::vector<Candidate> random_candidates(size_t n, uint64_t seed, const OpLists&
         break;
       }
       case 1:
-        if (only_ops_given) a = mutator.mutate(lineage[rng.uniform_below(static_cast<uint32_t>(lineage.size()))], 2, rng);
-        else a = mutator.mutate(rng.bernoulli(0.5) ? base0 : base1, 1, rng);
+        if (only_ops_given)
+          a = mutator.mutate(lineage[rng.uniform_below(static_cast<uint32_t>(lineage.size()))], 2, rng);
+        else
+          a = mutator.mutate(rng.bernoulli(0.5) ? base0 : base1, 1, rng);
         break;
       default: {
         a = mutator.mutate(lineage[rng.uniform_below(static_cast<uint32_t>(lineage.size()))], 1, rng);
-        if (lineage.size() < 64) lineage.push_back(a);
-        else lineage[rng.uniform_below(64)] = a;
+        if (lineage.size() < 64)
+          lineage.push_back(a);
+        else
+          lineage[rng.uniform_below(64)] = a;
         break;
       }
     }
@@ -236,15 +240,26 @@ std::vector<Candidate> random_candidates(size_t n, uint64_t seed, const OpLists&
 // Ops whose results are exactly rounded single operations on both backends (no sums, no transcendentals, no
 // Gaussian draws): programs built only from them give bit-identical errors, hence identical fingerprints.
 OpLists exact_ops() {
-  const std::vector<Op> ops = {
-      Op::ScalarSum, Op::ScalarDiff, Op::ScalarProduct, Op::ScalarDivision, Op::ScalarAbs, Op::ScalarReciprocal,
-      Op::ScalarHeaviside, Op::ScalarMin, Op::ScalarMax, Op::ScalarConstSet, Op::ScalarUniformSet,
-      Op::VectorHeaviside, Op::ScalarVectorProduct, Op::ScalarBroadcast, Op::VectorReciprocal, Op::VectorAbs,
-      Op::VectorSum, Op::VectorDiff, Op::VectorProduct, Op::VectorDivision, Op::VectorMin, Op::VectorMax,
-      Op::VectorOuterProduct, Op::ScalarMatrixProduct, Op::MatrixReciprocal, Op::VectorColumnBroadcast,
-      Op::VectorRowBroadcast, Op::MatrixTranspose, Op::MatrixAbs, Op::MatrixSum, Op::MatrixDiff, Op::MatrixProduct,
-      Op::MatrixDivision, Op::MatrixMin, Op::MatrixMax, Op::MatrixHeaviside, Op::VectorConstSet, Op::MatrixConstSet,
-      Op::VectorUniformSet, Op::MatrixUniformSet};
+  const std::vector<Op> ops = {Op::ScalarSum,           Op::ScalarDiff,
+                               Op::ScalarProduct,       Op::ScalarDivision,
+                               Op::ScalarAbs,           Op::ScalarReciprocal,
+                               Op::ScalarHeaviside,     Op::ScalarMin,
+                               Op::ScalarMax,           Op::ScalarConstSet,
+                               Op::ScalarUniformSet,    Op::VectorHeaviside,
+                               Op::ScalarVectorProduct, Op::ScalarBroadcast,
+                               Op::VectorReciprocal,    Op::VectorAbs,
+                               Op::VectorSum,           Op::VectorDiff,
+                               Op::VectorProduct,       Op::VectorDivision,
+                               Op::VectorMin,           Op::VectorMax,
+                               Op::VectorOuterProduct,  Op::ScalarMatrixProduct,
+                               Op::MatrixReciprocal,    Op::VectorColumnBroadcast,
+                               Op::VectorRowBroadcast,  Op::MatrixTranspose,
+                               Op::MatrixAbs,           Op::MatrixSum,
+                               Op::MatrixDiff,          Op::MatrixProduct,
+                               Op::MatrixDivision,      Op::MatrixMin,
+                               Op::MatrixMax,           Op::MatrixHeaviside,
+                               Op::VectorConstSet,      Op::MatrixConstSet,
+                               Op::VectorUniformSet,    Op::MatrixUniformSet};
   return {ops, ops, ops};
 }
 
@@ -362,8 +377,8 @@ class Checker {
     const WorkItem& w = items[k];
     const Candidate& c = cands[w.program];
     std::ostringstream trace;
-    trace << what_ << " [" << where << "] seed " << parity_seed() << ", candidate " << w.program << ", task "
-          << w.task << " (train_steps " << w.train_steps << ", valid_steps " << w.valid_steps << ")\n"
+    trace << what_ << " [" << where << "] seed " << parity_seed() << ", candidate " << w.program << ", task " << w.task
+          << " (train_steps " << w.train_steps << ", valid_steps " << w.valid_steps << ")\n"
           << "algorithm:\n"
           << to_text(c.algorithm) << "bytecode:\n"
           << disassemble(c.program);
@@ -548,9 +563,11 @@ std::vector<OpCase> op_cases(Op op, int F, SearchRng& rng) {
         }
         std::ostringstream label;
         label << op_name(op) << " F=" << F;
-        if (input.edge) label << ", edge " << input.edge->value << " in " << (n_inputs ? "input " : "parameter ")
-                              << input.slot + 1 << " (" << input.edge->why << ")";
-        else label << ", random inputs";
+        if (input.edge)
+          label << ", edge " << input.edge->value << " in " << (n_inputs ? "input " : "parameter ") << input.slot + 1
+                << " (" << input.edge->why << ")";
+        else
+          label << ", random inputs";
         if (alias >= 0) label << ", out aliases input " << alias + 1;
         label << ", element " << probe;
         out.push_back({std::move(a), label.str()});
@@ -602,9 +619,9 @@ TEST(BackendParity, EveryOpAlone) {
           ++failed_by_op[labels[items[k].program].substr(0, labels[items[k].program].find(','))];
           if (++failed > 8) continue;
           SCOPED_TRACE(labels[items[k].program] + "\n" + disassemble(cands[items[k].program].program));
-          ADD_FAILURE() << ev->describe() << " lanes=" << lanes << " task " << items[k].task
-                        << " (label " << tasks.tasks[items[k].task].valid_y[0] << "): device " << describe(dev[k])
-                        << ", cpu " << describe(cpu[k]);
+          ADD_FAILURE() << ev->describe() << " lanes=" << lanes << " task " << items[k].task << " (label "
+                        << tasks.tasks[items[k].task].valid_y[0] << "): device " << describe(dev[k]) << ", cpu "
+                        << describe(cpu[k]);
         }
       }
   }
@@ -753,8 +770,8 @@ TEST(BackendParity, MulticlassLaneMappingsGiveIdenticalResults) {
           size_t differ = 0;
           for (size_t k = 0; k < items.size(); ++k)
             if (!bit_identical(first[k], got[k]) && ++differ <= 3)
-              ADD_FAILURE() << "F=" << F << " lanes=" << lanes << " item " << k << ": " << describe(got[k])
-                            << " vs " << describe(first[k]) << "\n"
+              ADD_FAILURE() << "F=" << F << " lanes=" << lanes << " item " << k << ": " << describe(got[k]) << " vs "
+                            << describe(first[k]) << "\n"
                             << to_text(cands[items[k].program].algorithm);
           EXPECT_EQ(differ, 0u) << "F=" << F << " lanes=" << lanes;
         }
@@ -783,7 +800,8 @@ TEST(BackendParity, HandWrittenAlgorithms) {
   checker.finish();
 }
 
-// ---- batch shapes ----------------------------------------------------------------------------------------------------
+// ---- batch shapes
+// ----------------------------------------------------------------------------------------------------
 
 TEST(BackendParity, CandidateCountsNotMultipleOfBlock) {
   AMLZ_REQUIRE_DEVICE();
@@ -821,8 +839,8 @@ TEST(BackendParity, WorkItemSubsetsAndBudgets) {
         const Task& task = tasks.tasks[t];
         WorkItem w{p, t, task.max_train_steps(), static_cast<uint32_t>(task.n_valid)};
         switch (rng.uniform_below(6)) {
-          case 0: w.train_steps = 0; break;                                                   // OverBudget
-          case 1: w.train_steps = rng.uniform_below(task.max_train_steps()) + 1; break;      // budget cut
+          case 0: w.train_steps = 0; break;                                                       // OverBudget
+          case 1: w.train_steps = rng.uniform_below(task.max_train_steps()) + 1; break;           // budget cut
           case 2: w.valid_steps = rng.uniform_below(static_cast<uint32_t>(task.n_valid)); break;  // FEC-like
           case 3: w.valid_steps = 0; break;
           case 4: w.train_steps = task.max_train_steps() + 50; break;  // more than the task has: capped
@@ -832,7 +850,8 @@ TEST(BackendParity, WorkItemSubsetsAndBudgets) {
         if (rng.bernoulli(0.05)) items.push_back(w);  // duplicates get identical results
       }
     // Any order.
-    for (size_t i = items.size(); i > 1; --i) std::swap(items[i - 1], items[rng.uniform_below(static_cast<uint32_t>(i))]);
+    for (size_t i = items.size(); i > 1; --i)
+      std::swap(items[i - 1], items[rng.uniform_below(static_cast<uint32_t>(i))]);
     const EvalRequest request;
     const auto cpu32 = cpu_evaluator()->evaluate(batch, tasks, items, request);
     const auto cpu64 = cpu_evaluator(Precision::Float64)->evaluate(batch, tasks, items, request);
@@ -914,9 +933,9 @@ TEST(BackendParity, ProgramTooLargeForSharedMemory) {
 TEST(BackendParity, RandomOpsMatchCpu) {
   AMLZ_REQUIRE_DEVICE();
   Checker checker("random ops");
-  std::vector<Op> ops = {Op::ScalarUniformSet, Op::VectorUniformSet, Op::MatrixUniformSet, Op::ScalarGaussianSet,
-                         Op::VectorGaussianSet, Op::MatrixGaussianSet, Op::VectorInnerProduct, Op::ScalarSum,
-                         Op::MatrixVectorProduct, Op::VectorMean, Op::ScalarProduct, Op::MatrixMean};
+  std::vector<Op> ops = {Op::ScalarUniformSet,    Op::VectorUniformSet,  Op::MatrixUniformSet,   Op::ScalarGaussianSet,
+                         Op::VectorGaussianSet,   Op::MatrixGaussianSet, Op::VectorInnerProduct, Op::ScalarSum,
+                         Op::MatrixVectorProduct, Op::VectorMean,        Op::ScalarProduct,      Op::MatrixMean};
   const OpLists lists = {ops, ops, ops};
   for (int F : {2, 8, 32}) {
     const std::vector<Candidate> cands =
@@ -976,8 +995,8 @@ TEST(BackendParity, FingerprintsOfExactPrograms) {
           SCOPED_TRACE("seed " + std::to_string(parity_seed()) + ", F=" + std::to_string(F) + ", candidate " +
                        std::to_string(items[k].program) + ", task " + std::to_string(items[k].task) + "\n" +
                        to_text(c.algorithm) + disassemble(c.program));
-          ADD_FAILURE() << ev->describe() << " lanes=" << lanes << ": device " << describe(dev[k])
-                        << ", cpu " << describe(cpu[k]);
+          ADD_FAILURE() << ev->describe() << " lanes=" << lanes << ": device " << describe(dev[k]) << ", cpu "
+                        << describe(cpu[k]);
         }
       }
   }
@@ -1026,8 +1045,7 @@ TEST(BackendParity, LaneMappingsGiveIdenticalResults) {
   size_t compared = 0;
   for (int F : kFeatureSizes) {
     const uint64_t seed = parity_seed() * 7 + static_cast<uint64_t>(F);
-    const std::vector<Candidate> cands =
-        random_candidates(quick() ? 60 : 500, seed, all_ops(), AddressSpace{8, 10, 3});
+    const std::vector<Candidate> cands = random_candidates(quick() ? 60 : 500, seed, all_ops(), AddressSpace{8, 10, 3});
     const ProgramBatch batch = batch_of(cands, static_cast<uint32_t>(seed));
     const TaskSet tasks = mixed_task_set(F, seed);
     const std::vector<WorkItem> items = full_work_items(batch.size(), tasks);
