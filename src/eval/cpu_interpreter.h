@@ -244,7 +244,7 @@ TaskResult execute_task(Interpreter<T, F>& it, const Instr* code, const ProgramD
   uint32_t remaining = std::min(w.train_steps, task.max_train_steps());
   uint32_t step = 0;
   double best = 0.0;
-  auto stop = [&](T abs_err) { return abs_err != abs_err ? EvalStatus::NonFinite : EvalStatus::Diverged; };
+  auto stop = [&](T abs_err) { return std::isnan(abs_err) ? EvalStatus::NonFinite : EvalStatus::Diverged; };
 
   for (uint32_t epoch = 0; remaining > 0; ++epoch) {
     const uint32_t n = std::min(per_epoch, remaining);

@@ -501,7 +501,7 @@ class Runner {
   }
 
   static EvalStatus stop_status(float abs_err) {
-    return abs_err != abs_err ? EvalStatus::NonFinite : EvalStatus::Diverged;
+    return std::isnan(abs_err) ? EvalStatus::NonFinite : EvalStatus::Diverged;
   }
 
   // Vector addr <- each lane's row (rows[l] points at its F floats: the example's features, or its one-hot label).
