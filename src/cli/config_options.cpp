@@ -251,8 +251,8 @@ struct Binder {
   // One option per key; keys the command does not use stay readable from a config file but are hidden from its
   // help (ConfigOptions rejects them as flags).
   CLI::Option* add(const std::string& section, const char* key, const std::string& help,
-                   std::function<void(const std::string&)> set) {
-    CLI::Option* o = self.app_.add_option_function<std::string>(flag_names(section, key), std::move(set), help);
+                   const std::function<void(const std::string&)>& set) {
+    CLI::Option* o = self.app_.add_option_function<std::string>(flag_names(section, key), set, help);
     if (!self.uses(key_name(section, key))) o->group("");
     return o;
   }

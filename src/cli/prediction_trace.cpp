@@ -5,6 +5,7 @@
 #include "cli/prediction_trace.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -33,7 +34,7 @@ TaskTrace trace(const Program& p, uint32_t seed, const Task& task, float max_abs
   const uint32_t per_epoch = static_cast<uint32_t>(task.n_train);
   uint32_t step = 0;
   double best = 0.0;
-  auto stop = [](T abs_err) { return abs_err != abs_err ? EvalStatus::NonFinite : EvalStatus::Diverged; };
+  auto stop = [](T abs_err) { return std::isnan(abs_err) ? EvalStatus::NonFinite : EvalStatus::Diverged; };
   for (uint32_t epoch = 0; epoch < static_cast<uint32_t>(task.n_epochs); ++epoch) {
     const uint32_t* order = &task.epoch_order[static_cast<size_t>(epoch) * per_epoch];
     for (uint32_t j = 0; j < per_epoch; ++j, ++step) {

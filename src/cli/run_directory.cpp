@@ -55,7 +55,7 @@ RunDirectory::RunDirectory(std::string path) : path_(std::move(path)) {
     throw Error(errno == EEXIST ? "run directory '" + shown + "' is being used by another run"
                                 : "cannot write '" + printable(file("progress.csv")) + "': " + std::strerror(errno));
   ::close(fd);
-  written_.push_back("progress.csv");
+  written_.emplace_back("progress.csv");
   lock();
   progress_.open(file("progress.csv"), std::ios::app);
   if (!progress_) throw Error("cannot write '" + printable(file("progress.csv")) + "': " + std::strerror(errno));
@@ -207,7 +207,7 @@ void RunDirectory::track_best(int experiment, const SearchProgress& p, const Ind
     best_history_.open(file("best_history.csv"), std::ios::trunc);
     best_history_ << "experiment,individuals,elapsed_s,run_individuals,run_elapsed_s,fitness,instructions,"
                      "live_instructions\n";
-    written_.push_back("best_history.csv");
+    written_.emplace_back("best_history.csv");
   }
   char line[256];
   CompileOptions compile_options;

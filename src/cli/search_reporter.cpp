@@ -20,7 +20,7 @@ std::string fixed6(double x) {
 // 75 -> "1m15s", 4000 -> "1h06m"
 std::string duration(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "?";
-  const auto s = static_cast<long long>(seconds + 0.5);
+  const long long s = std::llround(seconds);
   char buf[32];
   if (s < 60)
     std::snprintf(buf, sizeof buf, "%llds", s);

@@ -71,7 +71,7 @@ double parse_real(std::string_view text, const std::string& where) {
   auto take_digits = [&](bool required) {
     const size_t start = i;
     while (i < body.size() && (is_digit(body[i]) || (body[i] == '_' && i > start))) ++i;
-    const std::string run = digit_run(body.substr(start, i - start));
+    std::string run = digit_run(body.substr(start, i - start));
     if (required && run.empty()) fail(where, text, "is not a number");
     clean += run;
     return run;

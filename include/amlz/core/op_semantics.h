@@ -94,8 +94,8 @@ AMLZ_HD AMLZ_FORCEINLINE T multiclass_train_error(const T* label, const T* p, in
   T worst = T(0);
   for (int i = 0; i < k; ++i) {
     const T d = label[i] - p[i];
-    const T e = d < T(0) ? -d : d;  // |d|, NaN stays NaN
-    if (!(e <= worst) && worst == worst) worst = e;
+    const T e = d < T(0) ? -d : d;                   // |d|, NaN stays NaN
+    if (!(e <= worst) && worst == worst) worst = e;  // NOLINT(misc-redundant-expression): NaN test for device code
   }
   return worst;
 }
