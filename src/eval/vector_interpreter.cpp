@@ -401,7 +401,7 @@ class Runner {
       // Validation: Predict only, in data order; memory changes persist into the next epoch. A lane whose error is
       // bad stops validating for this epoch (no fitness from it) but trains on in the next: its memory is saved at
       // that point and restored after the loop, as if it had not run the remaining Predicts.
-      double loss[L] = {};
+      alignas(64) double loss[L] = {};
       uint32_t validating = active, failed = 0;
       uint64_t frozen_hash[L];
       for (uint32_t j = 0; j < n_valid && validating; ++j) {
