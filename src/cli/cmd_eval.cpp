@@ -12,8 +12,8 @@
 #include "cli/commands.h"
 #include "cli/config_options.h"
 #include "cli/json.h"
-#include "cli/prediction_trace.h"
 #include "cli/toml_reader.h"
+#include "eval/prediction_trace.h"
 
 namespace amlz::cli {
 

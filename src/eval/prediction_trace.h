@@ -11,7 +11,7 @@
 #include "amlz/eval/evaluator.h"
 #include "amlz/tasks/task.h"
 
-namespace amlz::cli {
+namespace amlz {
 
 // One task's run, as spec §4's executor does it (the reference interpreter's execute_task, recording predictions).
 struct TaskTrace {
@@ -45,4 +45,4 @@ void write_trace(std::ostream& out, uint32_t eval_seed, const TaskSet& tasks, fl
 void write_prediction_file(const std::string& path, const Program& program, uint32_t eval_seed, const TaskSet& tasks,
                            float max_abs_error, bool float64, const std::vector<TaskResult>* check);
 
-}  // namespace amlz::cli
+}  // namespace amlz

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// The executor loop of the reference backend (src/eval/cpu_interpreter.h, execute_task) with the predictions kept.
+// The executor loop of the reference backend (cpu_interpreter.h, execute_task) with the predictions kept; beside
+// it because it runs that private interpreter.
 // The instructions run through the reference Interpreter itself; `amlz eval --predictions` checks that the fitness
 // this loop computes equals the evaluator's for every task, so the loop cannot drift from execute_task unnoticed.
-#include "cli/prediction_trace.h"
+#include "eval/prediction_trace.h"
 
 #include <cerrno>
 #include <cmath>
@@ -14,7 +15,7 @@
 #include "amlz/error.h"
 #include "eval/cpu_interpreter.h"
 
-namespace amlz::cli {
+namespace amlz {
 namespace {
 
 template <class T, int F>
@@ -160,4 +161,4 @@ void write_prediction_file(const std::string& path, const Program& program, uint
   if (!out) throw Error("cannot write '" + printable(path) + "': " + std::strerror(errno));
 }
 
-}  // namespace amlz::cli
+}  // namespace amlz
