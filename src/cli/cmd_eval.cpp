@@ -8,12 +8,12 @@
 #include "amlz/core/compile.h"
 #include "amlz/error.h"
 #include "amlz/eval/fitness.h"
+#include "amlz/eval/prediction_trace.h"
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/config_options.h"
 #include "cli/json.h"
 #include "cli/toml_reader.h"
-#include "eval/prediction_trace.h"
 
 namespace amlz::cli {
 

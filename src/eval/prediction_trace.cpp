@@ -3,7 +3,7 @@
 // it because it runs that private interpreter.
 // The instructions run through the reference Interpreter itself; `amlz eval --predictions` checks that the fitness
 // this loop computes equals the evaluator's for every task, so the loop cannot drift from execute_task unnoticed.
-#include "eval/prediction_trace.h"
+#include "amlz/eval/prediction_trace.h"
 
 #include <cerrno>
 #include <cmath>
