@@ -30,13 +30,20 @@
 #include "amlz/search/mutator.h"
 #include "eval/cpu_interpreter.h"
 #include "eval/vector_interpreter.h"
+#include "parity/parity_helpers.h"
 #include "test_util.h"
 
 namespace amlz {
 namespace {
 
+using test::accuracy_spec;
+using test::batch_of;
+using test::Candidate;
+using test::describe;
 using test::fixed_spec;
+using test::mutator_options;
 using test::regression_spec;
+using test::spec;
 
 constexpr int L = cpu::kVectorLanes;
 constexpr float kInf = std::numeric_limits<float>::infinity();
@@ -67,14 +74,6 @@ bool same_bits(float a, float b) { return (std::isnan(a) && std::isnan(b)) || st
 bool identical(const TaskResult& a, const TaskResult& b) {
   return std::memcmp(&a.fitness, &b.fitness, sizeof a.fitness) == 0 && a.fingerprint == b.fingerprint &&
          a.train_steps == b.train_steps && a.status == b.status;
-}
-
-std::string describe(const TaskResult& r) {
-  std::ostringstream os;
-  os.precision(17);
-  os << enum_name(r.status) << " steps=" << r.train_steps << " fitness=" << r.fitness << " fingerprint=" << std::hex
-     << r.fingerprint;
-  return os.str();
 }
 
 std::unique_ptr<Evaluator> reference(int threads = 1) {
@@ -311,37 +310,6 @@ TEST(VectorParity, StDevOfEqualElementsIsExactlyZeroForEveryFeatureSize) {
 
 // ---- random programs -----------------------------------------------------------------------------------------------
 
-// Binary classification with 0/1 labels: x ~ N(0,1), label = [w.x > 0] for a random w.
-TaskSpec accuracy_spec(int features, int tasks, int train, int epochs, int valid, uint64_t seed) {
-  SearchRng rng(seed);
-  std::vector<float> w(static_cast<size_t>(features));
-  for (float& v : w) v = static_cast<float>(rng.gaussian());
-  auto make = [&](int n, std::vector<float>& x, std::vector<float>& y) {
-    for (int k = 0; k < n; ++k) {
-      double dot = 0.0;
-      for (int j = 0; j < features; ++j) {
-        const float v = static_cast<float>(rng.gaussian());
-        x.push_back(v);
-        dot += static_cast<double>(v) * w[static_cast<size_t>(j)];
-      }
-      y.push_back(dot > 0.0 ? 1.0f : 0.0f);
-    }
-  };
-  std::vector<float> tx, ty, vx, vy;
-  make(train, tx, ty);
-  make(valid, vx, vy);
-  TaskSpec s = fixed_spec(features, tx, ty, vx, vy, EvalType::Accuracy);
-  s.num_tasks = tasks;
-  s.num_epochs = epochs;
-  return s;
-}
-
-TaskSpec spec(TaskType type, int features, int tasks, int train, int epochs, int valid) {
-  TaskSpec s = regression_spec(type, features, tasks, train, valid);
-  s.num_epochs = epochs;
-  return s;
-}
-
 // Concatenates task sets; task i gets index i.
 TaskSet concat(std::vector<TaskSet> parts) {
   TaskSet out;
@@ -364,22 +332,6 @@ TaskSet mixed_task_set(int features, uint64_t seed) {
   if (features >= 4) parts.push_back(make_task_set(spec(TaskType::NnTeacher, features, 4, 20, 3, 8)));
   parts.push_back(make_task_set(accuracy_spec(features, 7, 24, 2, 16, seed)));
   return concat(std::move(parts));
-}
-
-struct Candidate {
-  Algorithm algorithm;
-  Program program;
-};
-
-MutatorOptions mutator_options(const OpLists& ops, const AddressSpace& space) {
-  MutatorOptions mo;
-  for (int t = 0; t < kNumMutationTypes; ++t) mo.types.push_back(static_cast<MutationType>(t));
-  mo.mutate_prob = 1.0;
-  mo.ops = ops;
-  mo.space = space;
-  mo.min_sizes = {0, 1, 0};
-  mo.max_sizes = {10, 14, 18};
-  return mo;
 }
 
 // The hand-written algorithms random programs start from: linear and neural-net ones for scalar labels; for vector
@@ -425,12 +377,6 @@ std::vector<Candidate> random_candidates(size_t n, uint64_t seed, const AddressS
     out.push_back(std::move(c));
   }
   return out;
-}
-
-ProgramBatch batch_of(const std::vector<Candidate>& cands, uint32_t seed) {
-  ProgramBatch b;
-  for (size_t i = 0; i < cands.size(); ++i) b.add(cands[i].program, seed + static_cast<uint32_t>(i));
-  return b;
 }
 
 // What kinds of endings a comparison met, so a test can require that it exercised them.

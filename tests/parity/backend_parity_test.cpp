@@ -34,6 +34,7 @@
 #include "amlz/core/search_rng.h"
 #include "amlz/eval/backend.h"
 #include "amlz/search/mutator.h"
+#include "parity/parity_helpers.h"
 #include "test_util.h"
 
 namespace amlz::test {
@@ -109,37 +110,6 @@ TaskSet concat(std::vector<TaskSet> parts) {
   return out;
 }
 
-TaskSpec spec(TaskType type, int features, int tasks, int train, int epochs, int valid) {
-  TaskSpec s = regression_spec(type, features, tasks, train, valid);
-  s.num_epochs = epochs;
-  return s;
-}
-
-// Binary classification with 0/1 labels: x ~ N(0,1), label = [w.x > 0] for a random w.
-TaskSpec accuracy_spec(int features, int tasks, int train, int epochs, int valid, uint64_t seed) {
-  SearchRng rng(seed);
-  std::vector<float> w(static_cast<size_t>(features));
-  for (float& v : w) v = static_cast<float>(rng.gaussian());
-  auto make = [&](int n, std::vector<float>& x, std::vector<float>& y) {
-    for (int k = 0; k < n; ++k) {
-      double dot = 0.0;
-      for (int j = 0; j < features; ++j) {
-        const float v = static_cast<float>(rng.gaussian());
-        x.push_back(v);
-        dot += static_cast<double>(v) * w[static_cast<size_t>(j)];
-      }
-      y.push_back(dot > 0.0 ? 1.0f : 0.0f);
-    }
-  };
-  std::vector<float> tx, ty, vx, vy;
-  make(train, tx, ty);
-  make(valid, vx, vy);
-  TaskSpec s = fixed_spec(features, tx, ty, vx, vy, EvalType::Accuracy);
-  s.num_tasks = tasks;
-  s.num_epochs = epochs;
-  return s;
-}
-
 // Regression and classification tasks of several sizes and epoch counts in ONE set, so that the tasks sharing a
 // warp follow different schedules (the general case of the device's masking).
 TaskSet mixed_task_set(int features, uint64_t seed) {
@@ -153,11 +123,6 @@ TaskSet mixed_task_set(int features, uint64_t seed) {
 
 // ---- programs ------------------------------------------------------------------------------------------------------
 
-struct Candidate {
-  Algorithm algorithm;
-  Program program;
-};
-
 // Compiled for scalar labels, or for vector labels (multiclass tasks).
 Candidate make_candidate(Algorithm a, LabelKind labels = LabelKind::Scalar) {
   Candidate c{std::move(a), {}};
@@ -166,23 +131,6 @@ Candidate make_candidate(Algorithm a, LabelKind labels = LabelKind::Scalar) {
   c.program = compile(c.algorithm, options);
   if (auto problem = verify(c.program)) ADD_FAILURE() << "program fails verification: " << *problem;
   return c;
-}
-
-ProgramBatch batch_of(const std::vector<Candidate>& cands, uint32_t seed) {
-  ProgramBatch b;
-  for (size_t i = 0; i < cands.size(); ++i) b.add(cands[i].program, seed + static_cast<uint32_t>(i));
-  return b;
-}
-
-MutatorOptions mutator_options(const OpLists& ops, const AddressSpace& space) {
-  MutatorOptions mo;
-  for (int t = 0; t < kNumMutationTypes; ++t) mo.types.push_back(static_cast<MutationType>(t));
-  mo.mutate_prob = 1.0;
-  mo.ops = ops;
-  mo.space = space;
-  mo.min_sizes = {0, 1, 0};
-  mo.max_sizes = {10, 14, 18};
-  return mo;
 }
 
 // Random programs the way a search meets them: fresh random algorithms, mutants of the hand-written linear and
@@ -297,14 +245,6 @@ bool same(const TaskResult& a, const TaskResult& b, double tol) {
 bool bit_identical(const TaskResult& a, const TaskResult& b) {
   return std::memcmp(&a.fitness, &b.fitness, sizeof(double)) == 0 && a.fingerprint == b.fingerprint &&
          a.train_steps == b.train_steps && a.status == b.status;
-}
-
-std::string describe(const TaskResult& r) {
-  std::ostringstream os;
-  os.precision(17);
-  os << enum_name(r.status) << " steps=" << r.train_steps << " fitness=" << r.fitness << " fingerprint=" << std::hex
-     << r.fingerprint;
-  return os.str();
 }
 
 // Rule (a): the item's result is sensitive to float32 rounding as such, so two correct float32 evaluations may
