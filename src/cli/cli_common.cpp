@@ -21,10 +21,10 @@ int run_app(CLI::App& app, int argc, const char* const* argv, const std::functio
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << name << ": error: " << e.what() << "\nRun '" << name << " --help' for the options.\n";
+    print_error(name, e.what(), "\nRun '" + name + " --help' for the options.");
     return kExitBadInput;
   } catch (const Error& e) {
-    std::cerr << name << ": error: " << e.what() << "\n";
+    print_error(name, e.what());
     return kExitBadInput;
   }
   try {
@@ -32,23 +32,32 @@ int run_app(CLI::App& app, int argc, const char* const* argv, const std::functio
     // A result nobody could read is not a success: > /dev/full used to exit 0.
     if (const int error = flush_stdout(); error != 0) {
       if (error == EPIPE) return code != kExitOk ? code : kExitClosedOutput;  // the reader left, as `| head` does
-      std::cerr << name << ": error: cannot write standard output: " << std::strerror(error) << "\n";
+      print_error(name, std::string("cannot write standard output: ") + std::strerror(error));
       return kExitFailure;
     }
     return code;
   } catch (const Error& e) {
-    std::cerr << name << ": error: " << e.what() << "\n";
+    print_error(name, e.what());
     return kExitBadInput;
   } catch (const std::bad_alloc&) {
     // Configs are sized before anything is allocated (estimate_memory); this is what is left: the machine ran
     // out while running.
-    std::cerr << name << ": error: out of memory (the machine refused an allocation); use a smaller config or "
-              << "free memory\n";
+    print_error(name, "out of memory (the machine refused an allocation); use a smaller config or free memory");
     return kExitFailure;
   } catch (const std::exception& e) {
-    std::cerr << name << ": internal error: " << e.what() << "\n";
+    write_line(std::cerr, name + ": internal error: " + e.what());
     return kExitFailure;
   }
+}
+
+void write_line(std::ostream& out, const std::string& text) {
+  const std::string line = text + "\n";
+  out.write(line.data(), static_cast<std::streamsize>(line.size()));
+  out.flush();
+}
+
+void print_error(const std::string& name, const std::string& what, const std::string& tail) {
+  write_line(std::cerr, name + ": error: " + what + tail);
 }
 
 std::unique_ptr<Evaluator> make_configured_evaluator(const Config& config, Precision precision, bool announce) {
@@ -60,11 +69,10 @@ std::unique_ptr<Evaluator> make_configured_evaluator(const Config& config, Preci
   o.cuda_device = -1;  // device 0, or one GPU per rank under mpirun
   auto ev = make_evaluator(b, o);
   if (announce) {
-    std::cerr << "backend: " << ev->describe();
+    std::string line = "backend: " + ev->describe();
     if (config.backend == "auto")
-      std::cerr << (b == Backend::Cuda ? " (auto: a CUDA device is present)"
-                                       : " (auto: " + cuda_unavailable_reason() + ")");
-    std::cerr << "\n";
+      line += b == Backend::Cuda ? " (auto: a CUDA device is present)" : " (auto: " + cuda_unavailable_reason() + ")";
+    write_line(std::cerr, line);
   }
   return ev;
 }

@@ -2,6 +2,7 @@
 // What every `amlz` command shares: error handling and exit codes, loading configs and choosing a backend.
 #pragma once
 #include <functional>
+#include <iosfwd>
 #include <memory>
 #include <string>
 
@@ -20,6 +21,12 @@ inline constexpr int kExitClosedOutput = 141;  // stdout closed by its reader (1
 // Parses argv into `app` and runs `body`. Parse errors, amlz::Error (bad input) and CLI11 errors print one clear
 // message and return kExitBadInput; --help returns 0; anything else is an internal error (kExitFailure).
 int run_app(CLI::App& app, int argc, const char* const* argv, const std::function<int()>& body);
+
+// Writes text and a newline in one piece. Under mpirun every rank's stderr reaches the same stream, and a line
+// written in several pieces (std::cerr writes each << at once) interleaves with another rank's lines.
+void write_line(std::ostream& out, const std::string& text);
+// `name: error: what tail` on stderr, in one piece.
+void print_error(const std::string& name, const std::string& what, const std::string& tail = "");
 
 // The evaluator for config.backend; says on stderr which backend `auto` chose.
 std::unique_ptr<Evaluator> make_configured_evaluator(const Config& config, Precision precision = Precision::Float32,

@@ -97,7 +97,7 @@ int cmd_bench(int argc, const char* const* argv) {
   try {
     group = dist::join_launched_group();
   } catch (const Error& e) {
-    std::cerr << app.get_name() << ": error: " << e.what() << "\n";
+    print_error(app.get_name(), e.what());
     return kExitBadInput;
   }
   const bool quiet_rank = group && group->rank() > 0;

@@ -108,25 +108,28 @@ int report_run(const Config& config, const RunSummary& s, const Evaluator& evalu
   }
   dir.write("summary.json", summary_json(s, evaluator, processes));
   dir.write_plot();  // after the summary: the plot's title shows the outcome
-  std::cerr << "run directory: " << printable(dir.path()) << " (" << s.individuals << " individuals, "
-            << format_si(static_cast<double>(s.train_steps)) << " train steps in " << fixed6(s.seconds) << " s";
-  if (config.fec.enabled) std::cerr << "; FEC " << s.fec_hits << " hits, " << s.fec_lookups - s.fec_hits << " misses";
-  std::cerr << ")\n";
+  // Each message in one write: under mpirun, other ranks' lines would land inside a message written in pieces.
+  std::string done = "run directory: " + printable(dir.path()) + " (" + std::to_string(s.individuals) +
+                     " individuals, " + format_si(static_cast<double>(s.train_steps)) + " train steps in " +
+                     fixed6(s.seconds) + " s";
+  if (config.fec.enabled)
+    done += "; FEC " + std::to_string(s.fec_hits) + " hits, " + std::to_string(s.fec_lookups - s.fec_hits) + " misses";
+  write_line(std::cerr, done + ")");
   if (s.stop == StopReason::TimeLimit && s.stopped_in != Phase::Search)
-    std::cerr << "time limit: the " << enum_name(s.stopped_in) << " evaluation was cut short\n";
+    write_line(std::cerr, "time limit: the " + std::string(enum_name(s.stopped_in)) + " evaluation was cut short");
+  const std::string kept = " phase: the run directory holds the progress, the best algorithm so far and the summary; ";
   if (signals.signal() != 0 || signals.output_failed()) {
-    std::cerr << "stopped by "
-              << (signals.output_failed() ? std::string("standard output failing")
-                                          : "signal " + std::to_string(signals.signal()))
-              << " in the " << enum_name(s.stopped_in)
-              << " phase: the run directory holds the progress, the best algorithm so far and the summary; "
-              << "`amlz search --resume " << printable(dir.path()) << "` continues it\n";
+    write_line(std::cerr, "stopped by " +
+                              (signals.output_failed() ? std::string("standard output failing")
+                                                       : "signal " + std::to_string(signals.signal())) +
+                              " in the " + enum_name(s.stopped_in) + kept + "`amlz search --resume " +
+                              printable(dir.path()) + "` continues it");
     return signals.exit_code() != 0 ? signals.exit_code() : kExitFailure;  // run_app says what stdout did
   }
   if (processes > 1 && s.stop == StopReason::Interrupted) {
-    std::cerr << "stopped by a stop request (signal) to another rank in the " << enum_name(s.stopped_in)
-              << " phase: the run directory holds the progress, the best algorithm so far and the summary; "
-              << "`mpirun ... amlz search --resume " << printable(dir.path()) << "` continues it\n";
+    write_line(std::cerr, "stopped by a stop request (signal) to another rank in the " +
+                              std::string(enum_name(s.stopped_in)) + kept + "`mpirun ... amlz search --resume " +
+                              printable(dir.path()) + "` continues it");
     return kExitFailure;
   }
   checkpoints.finish();
@@ -174,7 +177,7 @@ int run_on_every_rank(CLI::App& app, int argc, const char* const* argv, Body bod
   try {
     group = dist::join_launched_group();
   } catch (const Error& e) {
-    std::cerr << app.get_name() << ": error: " << e.what() << "\n";
+    print_error(app.get_name(), e.what());
     return kExitBadInput;
   }
   // Ranks > 0 name themselves in their messages, and leave the messages about the arguments (help, a mistyped
@@ -199,12 +202,11 @@ int run_on_every_rank(CLI::App& app, int argc, const char* const* argv, Body bod
         // Every rank finds the same fault in the same arguments: rank 0 says it. A rank given other arguments
         // (`mpirun A : B`) says it itself.
         const uint64_t refused = group->agree(1, 0).steps;
-        if (group->rank() == 0 || refused < static_cast<uint64_t>(processes))
-          std::cerr << app.get_name() << ": error: " << e.what() << "\n";
+        if (group->rank() == 0 || refused < static_cast<uint64_t>(processes)) print_error(app.get_name(), e.what());
         return kExitBadInput;
       }
       if (started && processes > 1) {
-        std::cerr << app.get_name() << ": error: " << e.what() << " (ending all " << processes << " ranks)\n";
+        print_error(app.get_name(), e.what(), " (ending all " + std::to_string(processes) + " ranks)");
         group->abort(kExitFailure);
       }
       throw;
@@ -222,8 +224,9 @@ bool every_rank_accepted(dist::ProcessGroup* group, const CLI::App& app) {
   const uint64_t refused = group->agree(0, 0).steps;
   if (refused == 0) return true;
   if (group->rank() == 0)
-    std::cerr << app.get_name() << ": error: " << refused << " other rank(s) refused their arguments (see above; "
-              << "every rank must be given the same ones)\n";
+    print_error(app.get_name(), std::to_string(refused) +
+                                    " other rank(s) refused their arguments (see above; every rank must be given "
+                                    "the same ones)");
   return false;
 }
 
@@ -319,8 +322,8 @@ int cmd_resume(int argc, const char* const* argv) {
     rd.set_labels(config.memory.labels);
     CheckpointFiles checkpoints(rd, expected, config.checkpoint_every, main_good);
     SearchReporter reporter(rd, config, {quiet, isatty(STDERR_FILENO) == 1});
-    std::cerr << "resuming run directory: " << printable(rd.path()) << " (experiment " << resume.experiment << ", "
-              << fixed6(resume.seconds) << " s run so far)\n";
+    write_line(std::cerr, "resuming run directory: " + printable(rd.path()) + " (experiment " +
+                              std::to_string(resume.experiment) + ", " + fixed6(resume.seconds) + " s run so far)");
     const RunSummary s =
         run_experiments(config, *evaluator, reporter, RunLimits{&signals.flag()}, {&checkpoints, &resume}, group);
     return report_run(config, s, *evaluator, rd, reporter, signals, checkpoints, group ? group->ranks() : 1);
