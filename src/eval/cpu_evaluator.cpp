@@ -14,7 +14,7 @@
 #include "amlz/core/features.h"
 #include "amlz/error.h"
 #include "eval/cpu_interpreter.h"
-#include "eval/thread_pool.h"
+#include "amlz/thread_pool.h"
 #include "eval/vector_interpreter.h"
 
 namespace amlz {

@@ -11,7 +11,7 @@
 #include "amlz/core/compile.h"
 #include "amlz/core/hash.h"
 #include "amlz/error.h"
-#include "eval/thread_pool.h"
+#include "amlz/thread_pool.h"
 
 namespace amlz {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "eval/thread_pool.h"
+#include "amlz/thread_pool.h"
 
 #include <algorithm>
 #include <sched.h>

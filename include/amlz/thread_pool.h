@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// A fixed pool of worker threads for data-parallel loops (the CPU evaluator spreads work items over all cores).
+// A fixed pool of worker threads for data-parallel loops: the CPU evaluator spreads work items over the cores, the
+// search its host-side work (compiling, verifying and packing candidates, FEC keys).
 #pragma once
 #include <condition_variable>
 #include <cstddef>
