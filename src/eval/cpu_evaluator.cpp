@@ -13,8 +13,8 @@
 
 #include "amlz/core/features.h"
 #include "amlz/error.h"
-#include "eval/cpu_interpreter.h"
 #include "amlz/thread_pool.h"
+#include "eval/cpu_interpreter.h"
 #include "eval/vector_interpreter.h"
 
 namespace amlz {
