@@ -5,11 +5,11 @@
 #
 #   bench/gpu_check.sh OUT_DIR
 #
-# It expects a build folder build-gpu at the repository root, made on a development machine and carried along:
-#   cmake -S . -B build-gpu -DAMLZ_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_BUILD_TYPE=Release
-#   cmake --build build-gpu -j2 --target amlz_cli amlz_parity_tests
-# (add -DAMLZ_CUDA_MIN_BLOCKS=2 for the 128-register variant of the kernels, -DAMLZ_CUDA_SYNC_CHECK=ON to pin an
-# asynchronous fault to its launch).
+# It runs the binaries packed on a development machine by bench/gpu_pack.sh (build-gpu/carry: the two binaries and
+# the shared libraries the GPU machine may lack, under the device tool's 64 MiB), carried along:
+#   bench/gpu_pack.sh                 then, with the device tool: carry ["build-gpu/carry"], `bench/gpu_check.sh $OUT`
+# (bench/gpu_pack.sh -DAMLZ_CUDA_MIN_BLOCKS=2 for the 128-register variant of the kernels, -DAMLZ_CUDA_SYNC_CHECK=ON
+# to pin an asynchronous fault to its launch). Without build-gpu/carry it runs build-gpu's own binaries.
 #
 # Steps and their time limits (worst case 9.5 minutes, expected 3-5):
 #   1. nvidia-smi                                             -> OUT_DIR/nvidia-smi.txt
@@ -30,9 +30,14 @@ if [ $# -ne 1 ]; then
 fi
 OUT=$1
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=$ROOT/build-gpu
-PARITY=$BUILD/tests/amlz_parity_tests
-AMLZ=$BUILD/amlz
+if [ -d "$ROOT/build-gpu/carry" ]; then
+  PARITY=$ROOT/build-gpu/carry/amlz_parity_tests
+  AMLZ=$ROOT/build-gpu/carry/amlz
+  export LD_LIBRARY_PATH="$ROOT/build-gpu/carry/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+else
+  PARITY=$ROOT/build-gpu/tests/amlz_parity_tests
+  AMLZ=$ROOT/build-gpu/amlz
+fi
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 cd "$ROOT" || exit 2
@@ -70,15 +75,20 @@ step() {
   echo "host: $(hostname)"
   echo "commit: $(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown) $(git -C "$ROOT" status --porcelain 2>/dev/null | wc -l) changed files"
   echo "command: $0 $*"
+  echo "LD_LIBRARY_PATH: ${LD_LIBRARY_PATH:-}"
   [ -x "$AMLZ" ] && "$AMLZ" --version
+  for bin in "$AMLZ" "$PARITY"; do [ -x "$bin" ] && { echo "ldd $bin:"; ldd "$bin"; }; done
 } >"$OUT/info.txt" 2>&1
 cat "$OUT/info.txt"
 
 if [ ! -x "$PARITY" ] || [ ! -x "$AMLZ" ]; then
-  echo "build-gpu is missing $PARITY or $AMLZ; configure and build it first (see the top of $0)" >&2
-  record "build-gpu present" 1
+  echo "missing $PARITY or $AMLZ; run bench/gpu_pack.sh first (see the top of $0)" >&2
+  record "binaries present" 1
+elif ! "$AMLZ" --version >/dev/null 2>&1 || ! "$PARITY" --gtest_list_tests >/dev/null 2>&1; then
+  echo "the binaries do not start here (a shared library missing? see ldd in $OUT/info.txt)" >&2
+  record "binaries start" 1
 else
-  record "build-gpu present" 0
+  record "binaries start" 0
 fi
 
 # 1. The card.
