@@ -25,6 +25,7 @@ const Individual& SearchState::best() const {
   const Individual* best = &islands.front()->best();
   for (const Population* p : islands)
     if (p->best().fitness > best->fitness) best = &p->best();
+  if (best_elsewhere != nullptr && best_elsewhere->fitness > best->fitness) best = best_elsewhere;
   return *best;
 }
 
@@ -91,6 +92,10 @@ class Loop {
     checkpoint(stopped_ ? stop_moment() : CheckpointMoment::SearchEnd);
     SearchResult r;
     gather_bests(r);
+    if (group_->ranks() > 1 && !r.island_bests.empty()) {  // rank 0's observer is shown the end as one process's is
+      best_elsewhere_ = r.best;
+      if (obs_) obs_->on_batch(progress(false), state());
+    }
     r.individuals = individuals();
     r.train_steps = group_->agree(local_steps(), 0).steps;  // the in-flight batch of an overlapped run included
     r.steps_avoided = ev_.steps_avoided();
@@ -463,6 +468,7 @@ class Loop {
     SearchState s;
     s.island_ids = ids_;
     for (const Island& is : islands_) s.islands.push_back(&is.population);
+    if (best_elsewhere_) s.best_elsewhere = &*best_elsewhere_;
     return s;
   }
 
@@ -516,6 +522,23 @@ class Loop {
     last_report_ = individuals();
     const SearchProgress p = progress();  // a collective under MPI: every process computes it
     if (obs_) obs_->on_progress(p);
+    if (group_->ranks() > 1 && p.best > shown_best_) fetch_best_elsewhere(p.best);
+  }
+
+  // Several processes: rank 0's observer shows (and writes to the run directory) the fittest individual of every
+  // rank's islands, not only its own. Fetched at progress reports when the pooled best fitness (known to every
+  // process) has risen, so all processes take part in the same gathers; the search itself is unaffected.
+  void fetch_best_elsewhere(double pooled_best) {
+    shown_best_ = pooled_best;
+    const Individual& mine = state().best();
+    std::vector<std::pair<uint32_t, std::string>> local;
+    if (group_->rank() != 0 && mine.fitness >= pooled_best)
+      local.emplace_back(group_->rank(), encode_individuals({mine}));
+    for (auto& [rank, payload] : group_->gather(std::move(local))) {
+      Individual ind = decode_individuals(payload, "best of rank " + std::to_string(rank)).at(0);
+      if (!best_elsewhere_ || ind.fitness > best_elsewhere_->fitness) best_elsewhere_ = std::move(ind);
+    }
+    if (obs_ && group_->rank() == 0) obs_->on_batch(progress(false), state());
   }
 
   // Each island's best, to rank 0 in island order; the run's best is the fittest of them (the first on ties).
@@ -552,6 +575,8 @@ class Loop {
   uint64_t children_ = 0, passed_ = 0;
   int64_t last_report_ = 0;
   bool reported_ = false;
+  double shown_best_ = -std::numeric_limits<double>::infinity();
+  std::optional<Individual> best_elsewhere_;  // rank 0: the fittest individual other ranks sent (see state())
   bool stopped_ = false;
   bool end_saved_ = false;
   StopReason stop_reason_ = StopReason::Budget;

@@ -5,7 +5,7 @@
 # fails ends the job with its message), rank_dies (a rank killed ends the job; rank 0's files so far stay), stop
 # (SIGTERM to rank 1 alone stops every rank at the next batch; rank 0 writes the summary), bench (the islands
 # throughput workload on 2 ranks), resume (a 2-rank run killed mid-evaluation resumes under mpirun from its last
-# checkpoint to the uninterrupted 2-rank result).
+# checkpoint to the uninterrupted 2-rank result), best (rank 0's in-run best follows every rank's islands).
 set -uo pipefail
 amlz=$1
 mpiexec=$2
@@ -45,6 +45,19 @@ same_result)
     ! grep -q "rank [12]" "$work/np$n.err" || fail "ranks > 0 printed: $(cat "$work/np$n.err")"
   done
   grep -q "success" "$work/np2/summary.json" || fail "no summary"
+  ;;
+best)
+  # 2 islands apart (no migration); with this seed rank 1's island ends fitter than rank 0's. Rank 0's
+  # best_history.csv (and best_algorithm.txt during the run) follows every rank's islands, so it reaches the
+  # search's best (and may pass it: a population's best can age out).
+  "$mpiexec" "${flags[@]}" -np 2 "$amlz" search --config configs/linear_regression.toml --seed 4 \
+    --experiment.max_experiments 1 --evolution.population_size 100 --threads 1 --islands.count 2 \
+    --islands.migrate_every 0 --evolution.max_train_steps 3000000 --out "$work/run" >"$work/out" 2>"$work/err" ||
+    fail "$(cat "$work/err")"
+  best=$(tr ',' '\n' <"$work/run/summary.json" | sed -n 's/.*"best_search_fitness"://p')
+  [ -n "$best" ] || fail "no best search fitness in the summary"
+  awk -F, -v best="$best" 'NR > 1 && $6 + 1e-9 >= best {found = 1} END {exit !found}' "$work/run/best_history.csv" ||
+    fail "best_history.csv never reached the best search fitness $best: $(cat "$work/run/best_history.csv")"
   ;;
 rank_error)
   # Rank 1 is given a backend it cannot have (MPMD: one command per rank; no GPU visible to it): it fails after the

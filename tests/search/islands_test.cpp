@@ -66,14 +66,17 @@ CandidateEvalOptions with_fec() {
 struct IslandRun {
   SearchResult result;
   std::vector<std::vector<Individual>> islands;  // indexed by global island id
+  double shown_best = 0;                         // what the observer of rank 0 (or the one process) was shown
 };
 
 class Snapshot final : public SearchObserver {
  public:
   void on_batch(const SearchProgress&, const SearchState& state) override {
     for (size_t i = 0; i < state.islands.size(); ++i) islands[state.island_ids[i]] = state.islands[i]->slots();
+    shown_best = std::max(shown_best, state.best().fitness);
   }
   std::map<uint32_t, std::vector<Individual>> islands;
+  double shown_best = -std::numeric_limits<double>::infinity();  // the fittest state.best() passed to the observer
 };
 
 IslandRun run_in_one_process(const SearchOptions& o, uint64_t seed) {
@@ -85,6 +88,7 @@ IslandRun run_in_one_process(const SearchOptions& o, uint64_t seed) {
   IslandRun run;
   run.result = run_search(o, ev, rng, &snap);
   for (auto& [id, slots] : snap.islands) run.islands.push_back(slots);
+  run.shown_best = snap.shown_best;
   return run;
 }
 
@@ -108,6 +112,7 @@ IslandRun run_on_threads(SearchOptions o, uint64_t seed, int ranks) {
   for (std::thread& th : threads) th.join();
   IslandRun run;
   run.result = results[0];
+  run.shown_best = snaps[0].shown_best;
   std::map<uint32_t, std::vector<Individual>> all;
   for (const Snapshot& s : snaps) all.insert(s.islands.begin(), s.islands.end());
   for (auto& [id, slots] : all) run.islands.push_back(slots);
@@ -146,6 +151,20 @@ TEST(Islands, TheSameIslandsOnSeveralProcessesReachTheSameResult) {
     EXPECT_EQ(one.result.island_bests.size(), static_cast<size_t>(k));
     EXPECT_GT(one.result.individuals, 0);
   }
+}
+
+TEST(Islands, RankZeroIsShownTheFittestIslandOfEveryRank) {
+  // Two islands without migration on two ranks; in this run island 1 (rank 1's) ends fitter than island 0. Rank 0's
+  // observer (the live status line, best_algorithm.txt and best_history.csv during the run) used to be shown its
+  // own island only, and never the run's best. (A population's best can age out, so what was shown may exceed it.)
+  SearchOptions o = island_search(2, 0);
+  const IslandRun one = run_in_one_process(o, 4);
+  ASSERT_EQ(one.result.island_bests.size(), 2u);
+  ASSERT_GT(one.result.island_bests[1].fitness, one.result.island_bests[0].fitness) << "pick another seed";
+  EXPECT_GE(one.shown_best, one.result.best.fitness);
+  const IslandRun two = run_on_threads(o, 4, 2);
+  expect_same_islands(one, two);
+  EXPECT_GE(two.shown_best, one.result.best.fitness);  // at the last progress report, the search's end
 }
 
 TEST(Islands, WithoutMigrationIslandsEvolveApart) {

@@ -77,8 +77,12 @@ struct SearchResult {
 // What a search holds between batches, as observers see it: this process's islands, in island order.
 struct SearchState {
   std::vector<uint32_t> island_ids;
-  std::vector<const Population*> islands;
-  const Individual& best() const;  // of all of them (the first island's on ties); islands must not be empty
+  std::vector<const Population*> islands;  // this process's
+  // Several processes, on rank 0: the fittest individual the other ranks' islands held at the last progress report
+  // where the pooled best rose (null before the first, and on other ranks).
+  const Individual* best_elsewhere = nullptr;
+  // The fittest of the islands and best_elsewhere (the first island's on ties); islands must not be empty.
+  const Individual& best() const;
 };
 
 class SearchObserver {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The processes a search runs on. One process (the default) runs every island; under MPI (src/dist/) each rank runs
 // its share of the islands, and the ranks agree on the budget and on stopping once per batch, pool population
-// statistics, exchange migrants and gather each island's best. Islands go to ranks round-robin, so a run with K
-// islands gives the same result on any number of processes that divides the work.
+// statistics, exchange migrants and gather each island's best (at the end, and while the pooled best rises, for
+// rank 0's display). Islands go to ranks round-robin, so a run with K islands gives the same result on any number
+// of processes that divides the work.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -38,8 +39,8 @@ class SearchGroup {
   virtual std::vector<std::pair<uint32_t, std::string>> exchange(
       uint64_t round, std::vector<std::pair<uint32_t, std::string>> outgoing);
 
-  // Each local island's (index, encoded best individual); rank 0 gets every island's, in island order, the others
-  // nothing.
+  // Every process's (key, encoded individuals) pairs, e.g. each local island's best keyed by its index; rank 0 gets
+  // all processes' pairs ordered by key, the others nothing.
   virtual std::vector<std::pair<uint32_t, std::string>> gather(std::vector<std::pair<uint32_t, std::string>> local);
 
   // Rank 0's decision (e.g. whether another experiment runs), made known to all.
