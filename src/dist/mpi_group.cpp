@@ -3,8 +3,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iostream>
 #include <thread>
 
 #include <climits>
@@ -186,6 +188,12 @@ uint64_t MpiGroup::broadcast_number(uint64_t value) {
 }
 
 void MpiGroup::abort(int code) {
+  // mpirun forwards each rank's output on its own time, and MPI_Abort ends the job at once: the message that says
+  // why this rank ends it was seen cut short ("amlz search [rank 1]" and no more). A moment lets it through.
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   MPI_Abort(MPI_COMM_WORLD, code);
   std::_Exit(code);  // MPI_Abort does not return; should it, this process ends anyway
 }
