@@ -148,4 +148,11 @@ inline OpLists all_ops() {
   return {ops, ops, ops};
 }
 
+// The demo's six ops in every component (spec §12 run_demo.sh).
+inline OpLists demo_ops() {
+  const std::vector<Op> ops = {Op::ScalarConstSet, Op::VectorInnerProduct,  Op::ScalarDiff,
+                               Op::ScalarProduct,  Op::ScalarVectorProduct, Op::VectorSum};
+  return {ops, ops, ops};
+}
+
 }  // namespace amlz::test

@@ -18,6 +18,7 @@
 
 #include "amlz/eval/cpu_evaluator.h"
 #include "amlz/search/search.h"
+#include "search/island_search.h"
 #include "test_util.h"
 
 namespace amlz::dist {
@@ -80,24 +81,10 @@ TEST(MpiGroup, RankZeroGathersEveryIslandInOrder) {
   for (uint32_t i = 0; i < k; ++i) EXPECT_EQ(all[i], std::make_pair(i, "best of " + std::to_string(i)));
 }
 
-// The islands search of islands_test, small enough for a 2-core CI machine running 3 ranks.
+// The islands search of islands_test, small enough for a 2-core CI machine running 3 ranks; migration every
+// generation.
 SearchOptions island_search(int islands) {
-  SearchOptions o;
-  o.evolution.population_size = 20;
-  o.evolution.tournament_size = 5;
-  o.evolution.batch_size = 5;
-  o.evolution.max_train_steps = 150'000;
-  o.evolution.progress_every = 1;
-  o.algorithm.initial = InitialAlgorithm::Random;
-  o.algorithm.init_sizes = {4, 2, 4};
-  o.evolution.mutations = {MutationType::AlterParam, MutationType::RandomizeInstruction,
-                           MutationType::RandomizeComponent};
-  const std::vector<Op> ops = {Op::ScalarConstSet, Op::VectorInnerProduct,  Op::ScalarDiff,
-                               Op::ScalarProduct,  Op::ScalarVectorProduct, Op::VectorSum};
-  o.algorithm.ops = {ops, ops, ops};
-  o.memory = {4, 3, 1};
-  o.islands.count = islands;
-  o.islands.migrate_every = 20;  // every generation
+  SearchOptions o = test::island_search(islands, 20);
   o.islands.migrants = 7;
   return o;
 }

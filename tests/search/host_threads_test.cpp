@@ -34,11 +34,7 @@ void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 namespace amlz {
 namespace {
 
-OpLists demo_ops() {
-  const std::vector<Op> ops = {Op::ScalarConstSet, Op::VectorInnerProduct,  Op::ScalarDiff,
-                               Op::ScalarProduct,  Op::ScalarVectorProduct, Op::VectorSum};
-  return {ops, ops, ops};
-}
+using test::demo_ops;
 
 // Three islands, FEC, hurdles (a stage of 2 tasks, then 4), batches of 12 children per island: 36 candidates in
 // chunks of 2, so every batch is cut into many chunks.

@@ -21,38 +21,16 @@
 #include "amlz/search/migration.h"
 #include "amlz/search/search.h"
 #include "amlz/search/wire.h"
+#include "search/island_search.h"
 #include "search/thread_group.h"
 #include "test_util.h"
 
 namespace amlz {
 namespace {
 
+using test::island_search;
 using test::ThreadGroup;
 using test::ThreadWorld;
-
-OpLists demo_ops() {
-  const std::vector<Op> ops = {Op::ScalarConstSet, Op::VectorInnerProduct,  Op::ScalarDiff,
-                               Op::ScalarProduct,  Op::ScalarVectorProduct, Op::VectorSum};
-  return {ops, ops, ops};
-}
-
-SearchOptions island_search(int islands, int64_t migrate_every, int population = 20, int batch = 5) {
-  SearchOptions o;
-  o.evolution.population_size = population;
-  o.evolution.tournament_size = 5;
-  o.evolution.batch_size = batch;
-  o.evolution.max_train_steps = 150'000;
-  o.evolution.progress_every = 1;
-  o.algorithm.initial = InitialAlgorithm::Random;
-  o.algorithm.init_sizes = {4, 2, 4};
-  o.evolution.mutations = {MutationType::AlterParam, MutationType::RandomizeInstruction,
-                           MutationType::RandomizeComponent};
-  o.algorithm.ops = demo_ops();
-  o.memory = {4, 3, 1};
-  o.islands.count = islands;
-  o.islands.migrate_every = migrate_every;
-  return o;
-}
 
 TaskSet tasks() { return make_task_set(test::regression_spec(TaskType::Linear, 4, 3, 20, 10)); }
 

@@ -193,12 +193,7 @@ TEST(CandidateEvaluator, MedianCombinationTakesTheUpperMedianOfTaskFitnesses) {
 // ---------------------------------------------------------------------------------------------------------------
 // run_search
 
-// The demo's six ops in every component (spec §12 run_demo.sh) over 4 scalars, 3 vectors, 1 matrix.
-OpLists demo_ops() {
-  const std::vector<Op> ops = {Op::ScalarConstSet, Op::VectorInnerProduct,  Op::ScalarDiff,
-                               Op::ScalarProduct,  Op::ScalarVectorProduct, Op::VectorSum};
-  return {ops, ops, ops};
-}
+using test::demo_ops;
 
 SearchOptions small_search(int population, int64_t budget, int batch = 1) {
   SearchOptions o;
